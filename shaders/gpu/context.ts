@@ -1,0 +1,585 @@
+// GpuContext: the one owner of GPU resources. It holds the device the host gave it, a size-bucketed
+// buffer pool (releases deferred until the work that used a buffer is submitted), the pipeline
+// cache keyed by kernel|entry|defines|overrides, the command encoder that batches dispatches, byte
+// counters, and the device-lost state. Ops never create buffers or pipelines themselves.
+
+import {
+  DeviceLostError,
+  GpuValidationError,
+  OutOfMemoryError,
+  ShaderCompileError,
+  ShapeError,
+} from '../errors.js';
+import { preprocess, type Defines, type SourceLine } from './preprocess.js';
+import { Tensor, type DType, numel } from './tensor.js';
+
+/** What a dispatch is, for profiling and capture. Attach it to every dispatch. */
+export interface DispatchInfo {
+  kernel: string;
+  op: string;
+  layer?: number;
+  /** Token range [start, end) this dispatch covers, or the chunk index for chunked kernels. */
+  tokens?: readonly [number, number];
+  chunk?: number;
+  flops?: number;
+  bytes?: number;
+}
+
+/** A profiler plugs in here: it is asked for a pass descriptor per dispatch (timestamp writes). */
+export interface DispatchObserver {
+  /** Called per dispatch; return timestampWrites to time it in its own pass, or undefined. */
+  beginDispatch(info: DispatchInfo, workgroups: readonly [number, number, number]): GPUComputePassTimestampWrites | undefined;
+  /** Called when the encoder holding those dispatches is about to be submitted. */
+  beforeSubmit(encoder: GPUCommandEncoder): void;
+  /** Called after submit. */
+  afterSubmit(): void;
+}
+
+export interface KernelSpec {
+  /** The .wgsl file name, e.g. 'matmul.wgsl'; must be a key of `sources`. */
+  file: string;
+  sources: Readonly<Record<string, string>>;
+  entry?: string;
+  defines?: Defines;
+  overrides?: Readonly<Record<string, number>>;
+}
+
+export interface Kernel {
+  readonly key: string;
+  readonly file: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+export type Binding = Tensor | GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+export interface DispatchArgs {
+  kernel: Kernel;
+  /** Uniform parameters, bound at @binding(0). Build with `params()`. */
+  params?: ArrayBuffer;
+  /** Storage buffers bound at @binding(1), @binding(2), … in order. */
+  bindings: readonly Binding[];
+  workgroups: readonly [number, number?, number?];
+  info: DispatchInfo;
+}
+
+export interface MemoryCounters {
+  liveTensors: number;
+  liveBytes: number;
+  pooledBytes: number;
+  allocatedBytes: number;
+  peakBytes: number;
+  allocations: number;
+}
+
+export interface ContextOptions {
+  /** Label prefix for GPU objects. */
+  label?: string;
+}
+
+/** Builds a uniform block with WGSL alignment for scalars (4 bytes each, padded to 16). */
+export class ParamWriter {
+  private readonly words: number[] = [];
+  private readonly kinds: Array<'u32' | 'i32' | 'f32'> = [];
+  u32(v: number): this {
+    this.words.push(v >>> 0);
+    this.kinds.push('u32');
+    return this;
+  }
+  i32(v: number): this {
+    this.words.push(v | 0);
+    this.kinds.push('i32');
+    return this;
+  }
+  f32(v: number): this {
+    this.words.push(v);
+    this.kinds.push('f32');
+    return this;
+  }
+  build(): ArrayBuffer {
+    const n = Math.max(4, Math.ceil(this.words.length / 4) * 4);
+    const buf = new ArrayBuffer(n * 4);
+    const u = new Uint32Array(buf);
+    const i = new Int32Array(buf);
+    const f = new Float32Array(buf);
+    this.words.forEach((w, k) => {
+      const kind = this.kinds[k];
+      if (kind === 'f32') f[k] = w;
+      else if (kind === 'i32') i[k] = w;
+      else u[k] = w;
+    });
+    return buf;
+  }
+}
+export const params = (): ParamWriter => new ParamWriter();
+
+const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
+const UNIFORM_USAGE = 0x40 | 0x08; // UNIFORM | COPY_DST
+const READ_USAGE = 0x01 | 0x08; // MAP_READ | COPY_DST
+
+/** Bucket sizes: 256-byte granularity up to 64 KiB, then powers of 2^(1/4). */
+function bucketSize(bytes: number): number {
+  const b = Math.max(256, bytes);
+  if (b <= 65536) return Math.ceil(b / 256) * 256;
+  const exp = Math.ceil(Math.log2(b) * 4) / 4;
+  return Math.ceil(2 ** exp / 256) * 256;
+}
+
+let nextBufferId = 1;
+const bufferIds = new WeakMap<GPUBuffer, number>();
+function bufferId(b: GPUBuffer): number {
+  let id = bufferIds.get(b);
+  if (id === undefined) {
+    id = nextBufferId++;
+    bufferIds.set(b, id);
+  }
+  return id;
+}
+
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly features: ReadonlySet<string>;
+  readonly limits: GPUSupportedLimits;
+  readonly label: string;
+
+  private lostError: DeviceLostError | null = null;
+  private firstValidationError: GpuValidationError | null = null;
+  private readonly lostPromise: Promise<DeviceLostError>;
+
+  private readonly free = new Map<string, GPUBuffer[]>(); // key: usage:size
+  private pendingRelease: Array<{ key: string; buffer: GPUBuffer }> = [];
+  private readonly pipelines = new Map<string, Kernel>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private observer: DispatchObserver | null = null;
+  private readonly dispatchListeners = new Set<(info: DispatchInfo) => void>();
+  private readonly counters: MemoryCounters = {
+    liveTensors: 0,
+    liveBytes: 0,
+    pooledBytes: 0,
+    allocatedBytes: 0,
+    peakBytes: 0,
+    allocations: 0,
+  };
+  /** Dispatches recorded since creation (for "dispatches per token" figures). */
+  dispatchCount = 0;
+
+  constructor(device: GPUDevice, options: ContextOptions = {}) {
+    this.device = device;
+    this.label = options.label ?? 'regla';
+    this.features = new Set(device.features as unknown as Iterable<string>);
+    this.limits = device.limits;
+    this.lostPromise = device.lost.then((info) => {
+      this.lostError = new DeviceLostError(
+        `GPU device lost (${info.reason}): ${info.message || 'no message'}; create a new session`,
+      );
+      return this.lostError;
+    });
+    device.addEventListener('uncapturederror', (ev: Event) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      if (!this.firstValidationError) {
+        this.firstValidationError = new GpuValidationError(`GPU error: ${err.message}`);
+      }
+    });
+  }
+
+  /**
+   * Requests an adapter and a device with the largest limits and the optional features the engine
+   * uses. `gpu` is `navigator.gpu` in a browser or the object from the `webgpu` package's create().
+   */
+  static async create(gpu: GPU, options: ContextOptions & { powerPreference?: GPUPowerPreference } = {}): Promise<GpuContext> {
+    const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    if (!adapter) throw new DeviceLostError('no WebGPU adapter is available on this machine');
+    const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'];
+    const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+    const l = adapter.limits;
+    const requiredLimits: Record<string, number> = {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    };
+    const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+    return new GpuContext(device, options);
+  }
+
+  get lost(): boolean {
+    return this.lostError !== null;
+  }
+
+  /** Resolves with the DeviceLostError when the device is lost. */
+  get whenLost(): Promise<DeviceLostError> {
+    return this.lostPromise;
+  }
+
+  private checkAlive(): void {
+    if (this.lostError) throw this.lostError;
+  }
+
+  /** Throws the first uncaptured GPU validation error since the last call, if any. */
+  checkErrors(): void {
+    this.checkAlive();
+    const e = this.firstValidationError;
+    if (e) {
+      this.firstValidationError = null;
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- buffers and tensors
+
+  get memory(): Readonly<MemoryCounters> {
+    return { ...this.counters };
+  }
+
+  /** Throws OutOfMemoryError when one buffer of `bytes` cannot exist on this device. */
+  checkFits(name: string, bytes: number): void {
+    const maxBind = this.limits.maxStorageBufferBindingSize;
+    const maxBuf = this.limits.maxBufferSize;
+    if (bytes > maxBind || bytes > maxBuf) {
+      throw new OutOfMemoryError(
+        `${name}: ${bytes} bytes exceeds this device's limit of ${Math.min(maxBind, maxBuf)} bytes per buffer ` +
+          `(maxStorageBufferBindingSize ${maxBind}, maxBufferSize ${maxBuf})`,
+      );
+    }
+  }
+
+  private acquire(bytes: number, usage: number, label: string): { buffer: GPUBuffer; key: string; size: number } {
+    this.checkAlive();
+    const size = bucketSize(bytes);
+    const key = `${usage}:${size}`;
+    const list = this.free.get(key);
+    const reused = list?.pop();
+    if (reused) {
+      this.counters.pooledBytes -= size;
+      return { buffer: reused, key, size };
+    }
+    this.checkFits(label, size);
+    let buffer: GPUBuffer;
+    try {
+      buffer = this.device.createBuffer({ size, usage, label: `${this.label}:${label}` });
+    } catch (cause) {
+      throw new OutOfMemoryError(`${label}: could not allocate ${size} bytes`, { cause });
+    }
+    this.counters.allocatedBytes += size;
+    this.counters.allocations++;
+    return { buffer, key, size };
+  }
+
+  private releaseLater(key: string, buffer: GPUBuffer): void {
+    if (this.encoder) this.pendingRelease.push({ key, buffer });
+    else this.returnToPool(key, buffer);
+  }
+
+  private returnToPool(key: string, buffer: GPUBuffer): void {
+    const size = Number(key.split(':')[1]);
+    this.counters.pooledBytes += size;
+    let list = this.free.get(key);
+    if (!list) this.free.set(key, (list = []));
+    list.push(buffer);
+  }
+
+  /** Creates an uninitialized (pooled: contents undefined) tensor. */
+  tensor(shape: readonly number[], dtype: DType = 'f32', name = 'tensor'): Tensor {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new ShapeError(name, `invalid shape [${shape.join(', ')}]`);
+    }
+    const bytes = numel(shape) * 4;
+    const { buffer, key, size } = this.acquire(bytes, STORAGE_USAGE, name);
+    this.counters.liveTensors++;
+    this.counters.liveBytes += size;
+    this.counters.peakBytes = Math.max(this.counters.peakBytes, this.counters.liveBytes);
+    return new Tensor(buffer, shape, dtype, name, () => {
+      this.counters.liveTensors--;
+      this.counters.liveBytes -= size;
+      this.releaseLater(key, buffer);
+    });
+  }
+
+  /** Creates a tensor holding `data`. */
+  upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], name = 'tensor'): Tensor {
+    const dtype: DType = data instanceof Float32Array ? 'f32' : data instanceof Uint32Array ? 'u32' : 'i32';
+    if (numel(shape) !== data.length) {
+      throw new ShapeError(name, `data has ${data.length} elements, shape [${shape.join(', ')}] needs ${numel(shape)}`);
+    }
+    const t = this.tensor(shape, dtype, name);
+    this.write(t, data);
+    return t;
+  }
+
+  /** Writes data into a tensor (at element offset), ordered before later submitted work. */
+  write(t: Tensor, data: Float32Array | Uint32Array | Int32Array, elementOffset = 0): void {
+    this.checkAlive();
+    if (elementOffset + data.length > t.size) {
+      throw new ShapeError(t.name, `write of ${data.length} elements at ${elementOffset} overflows ${t.size}`);
+    }
+    // Anything already encoded for this tensor must run before the write: submit it first.
+    if (this.encoder) this.flush();
+    if (data.byteLength > 0) {
+      this.device.queue.writeBuffer(t.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+    }
+  }
+
+  /** Zero-fills a tensor on the GPU (in encoder order). */
+  zero(t: Tensor): void {
+    this.endPass();
+    this.getEncoder().clearBuffer(t.buffer, 0, Math.ceil((t.size * 4) / 4) * 4);
+  }
+
+  /** Copies src into dst (in encoder order). */
+  copy(src: Tensor, dst: Tensor, srcElem = 0, dstElem = 0, count = src.size): void {
+    if (srcElem + count > src.size || dstElem + count > dst.size) {
+      throw new ShapeError(dst.name, `copy of ${count} elements out of range`);
+    }
+    this.endPass();
+    this.getEncoder().copyBufferToBuffer(src.buffer, srcElem * 4, dst.buffer, dstElem * 4, count * 4);
+  }
+
+  /** Reads a tensor back (or a sub-range of elements). Submits pending work first. */
+  async read(t: Tensor, start = 0, count = t.size - start): Promise<Float32Array | Uint32Array | Int32Array> {
+    this.checkAlive();
+    if (start < 0 || start + count > t.size) throw new ShapeError(t.name, `read [${start}, ${start + count}) out of range ${t.size}`);
+    const bytes = count * 4;
+    const staging = this.acquire(bytes, READ_USAGE, `${t.name}:readback`);
+    this.endPass();
+    if (bytes > 0) this.getEncoder().copyBufferToBuffer(t.buffer, start * 4, staging.buffer, 0, bytes);
+    this.flush();
+    try {
+      await Promise.race([
+        staging.buffer.mapAsync(1 /* GPUMapMode.READ */, 0, staging.size),
+        this.lostPromise.then((e) => Promise.reject(e)),
+      ]);
+    } catch (cause) {
+      if (this.lostError) throw this.lostError;
+      throw new GpuValidationError(`readback of ${t.name} failed`, { cause });
+    }
+    const copy = staging.buffer.getMappedRange(0, staging.size).slice(0, bytes);
+    staging.buffer.unmap();
+    this.returnToPool(staging.key, staging.buffer);
+    this.checkErrors();
+    if (t.dtype === 'u32') return new Uint32Array(copy);
+    if (t.dtype === 'i32') return new Int32Array(copy);
+    return new Float32Array(copy);
+  }
+
+  async readF32(t: Tensor): Promise<Float32Array> {
+    const r = await this.read(t);
+    if (!(r instanceof Float32Array)) throw new ShapeError(t.name, `expected f32, is ${t.dtype}`);
+    return r;
+  }
+
+  /** A persistent uniform buffer (not pooled) for pre-recorded dispatches, e.g. decode. */
+  uniformBuffer(data: ArrayBuffer, label: string): GPUBuffer {
+    this.checkAlive();
+    const buf = this.device.createBuffer({ size: Math.max(16, data.byteLength), usage: UNIFORM_USAGE, label });
+    this.device.queue.writeBuffer(buf, 0, data);
+    return buf;
+  }
+
+  /** Drops all pooled (free) buffers. */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.counters.allocatedBytes -= this.counters.pooledBytes;
+    this.counters.pooledBytes = 0;
+  }
+
+  // ---------------------------------------------------------------- pipelines
+
+  kernel(spec: KernelSpec): Kernel {
+    this.checkAlive();
+    const entry = spec.entry ?? 'main';
+    const defines = spec.defines ?? {};
+    const overrides = spec.overrides ?? {};
+    const key = `${spec.file}|${entry}|${stableString(defines)}|${stableString(overrides)}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const pre = preprocess(spec.file, spec.sources, defines);
+    const module = this.device.createShaderModule({ code: pre.code, label: key });
+    this.device.pushErrorScope('validation');
+    const pipeline = this.device.createComputePipeline({
+      layout: 'auto',
+      compute: { module, entryPoint: entry, constants: overrides },
+      label: key,
+    });
+    // Validation is asynchronous; compileCheck() surfaces it with the mapped line.
+    const scope = this.device.popErrorScope();
+    const k: Kernel = { key, file: spec.file, pipeline, layout: pipeline.getBindGroupLayout(0) };
+    this.pipelines.set(key, k);
+    this.compileChecks.push(
+      (async () => {
+        const err = await scope;
+        const info = await module.getCompilationInfo();
+        const first = info.messages.find((m) => m.type === 'error');
+        if (first) {
+          this.pipelines.delete(key);
+          const origin: SourceLine = pre.lineMap[first.lineNum - 1] ?? { file: spec.file, line: first.lineNum };
+          throw new ShaderCompileError(origin.file, origin.line, first.linePos, first.message);
+        }
+        if (err) {
+          this.pipelines.delete(key);
+          throw new ShaderCompileError(spec.file, 0, 0, err.message);
+        }
+      })(),
+    );
+    return k;
+  }
+
+  private compileChecks: Array<Promise<void>> = [];
+
+  /** Awaits compilation of every pipeline created so far; throws ShaderCompileError for the first failure. */
+  async compileCheck(): Promise<void> {
+    const checks = this.compileChecks;
+    this.compileChecks = [];
+    await Promise.all(checks);
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  /** Attach (or detach with null) a profiler. Dispatches it times get a compute pass each. */
+  setObserver(observer: DispatchObserver | null): void {
+    this.flush();
+    this.observer = observer;
+  }
+
+  /** Listen to every dispatch (capture/profiling bookkeeping). Returns an unsubscribe function. */
+  onDispatch(listener: (info: DispatchInfo) => void): () => void {
+    this.dispatchListeners.add(listener);
+    return () => this.dispatchListeners.delete(listener);
+  }
+
+  private getEncoder(): GPUCommandEncoder {
+    this.checkAlive();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: this.label });
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  /** Builds (and caches) a bind group: params at binding 0 (if any), storage buffers at 1…n. */
+  bindGroup(kernel: Kernel, paramsBuffer: GPUBuffer | null, bindings: readonly Binding[]): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [];
+    const keyParts: Array<string | number> = [kernel.key];
+    if (paramsBuffer) {
+      entries.push({ binding: 0, resource: { buffer: paramsBuffer } });
+      keyParts.push(bufferId(paramsBuffer));
+    }
+    bindings.forEach((b, i) => {
+      let buffer: GPUBuffer;
+      let offset = 0;
+      let size: number | undefined;
+      if (b instanceof Tensor) {
+        b.assertAlive();
+        buffer = b.buffer;
+        size = Math.max(4, b.size * 4);
+      } else if ('buffer' in b && !('mapState' in b)) {
+        buffer = b.buffer;
+        offset = b.offset ?? 0;
+        size = b.size;
+      } else {
+        buffer = b as GPUBuffer;
+      }
+      const resource: GPUBufferBinding = size === undefined ? { buffer, offset } : { buffer, offset, size };
+      entries.push({ binding: i + 1, resource });
+      keyParts.push(`${bufferId(buffer)}@${offset}+${size ?? '*'}`);
+    });
+    const key = keyParts.join('|');
+    const cached = this.bindGroups.get(key);
+    if (cached) return cached;
+    const bg = this.device.createBindGroup({ layout: kernel.layout, entries, label: kernel.key });
+    if (this.bindGroups.size > 4096) this.bindGroups.clear();
+    this.bindGroups.set(key, bg);
+    return bg;
+  }
+
+  /** Records one dispatch. Work is batched until flush() (or a read). */
+  dispatch(args: DispatchArgs): void {
+    this.checkAlive();
+    let paramsBuf: { buffer: GPUBuffer; key: string } | null = null;
+    if (args.params) {
+      const p = this.acquire(args.params.byteLength, UNIFORM_USAGE, `${args.info.op}:params`);
+      this.device.queue.writeBuffer(p.buffer, 0, args.params);
+      paramsBuf = p;
+    }
+    // The uniform write lands before this encoder is submitted, so the buffer must not be reused
+    // until after that submit: release it (deferred) right away.
+    const bg = this.bindGroup(args.kernel, paramsBuf?.buffer ?? null, args.bindings);
+    this.getEncoder();
+    if (paramsBuf) this.pendingRelease.push({ key: paramsBuf.key, buffer: paramsBuf.buffer });
+    this.dispatchBound(args.kernel, bg, args.workgroups, args.info);
+  }
+
+  /** Records a dispatch with a prepared bind group (hot paths such as decode). */
+  dispatchBound(kernel: Kernel, bindGroup: GPUBindGroup, workgroups: readonly [number, number?, number?], info: DispatchInfo): void {
+    const wg: [number, number, number] = [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1];
+    const maxWg = this.limits.maxComputeWorkgroupsPerDimension;
+    if (wg.some((w) => w > maxWg || !Number.isInteger(w) || w < 0)) {
+      throw new ShapeError(info.op, `workgroup count [${wg.join(', ')}] exceeds ${maxWg} per dimension`);
+    }
+    this.dispatchCount++;
+    for (const l of this.dispatchListeners) l(info);
+    if (wg[0] * wg[1] * wg[2] === 0) return;
+    const enc = this.getEncoder();
+    const tw = this.observer?.beginDispatch(info, wg);
+    if (tw) {
+      this.endPass();
+      const pass = enc.beginComputePass({ timestampWrites: tw, label: info.op });
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
+      pass.end();
+      return;
+    }
+    if (!this.pass) this.pass = enc.beginComputePass({ label: this.label });
+    this.pass.setPipeline(kernel.pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
+  }
+
+  /** Submits all recorded work and recycles buffers released meanwhile. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    const enc = this.encoder;
+    this.encoder = null;
+    this.observer?.beforeSubmit(enc);
+    if (!this.lostError) this.device.queue.submit([enc.finish()]);
+    this.observer?.afterSubmit();
+    const pending = this.pendingRelease;
+    this.pendingRelease = [];
+    for (const { key, buffer } of pending) this.returnToPool(key, buffer);
+  }
+
+  /** Submits and waits until the GPU has finished everything so far. */
+  async sync(): Promise<void> {
+    this.flush();
+    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise.then((e) => Promise.reject(e))]);
+    this.checkErrors();
+  }
+
+  /** Releases everything; the device itself is owned by the host and destroyed only if asked. */
+  destroy(destroyDevice = false): void {
+    this.flush();
+    this.trim();
+    this.pipelines.clear();
+    this.bindGroups.clear();
+    if (destroyDevice) this.device.destroy();
+  }
+}
+
+function stableString(o: Readonly<Record<string, unknown>>): string {
+  return Object.keys(o)
+    .sort()
+    .map((k) => `${k}=${String(o[k])}`)
+    .join(',');
+}

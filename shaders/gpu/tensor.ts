@@ -1,0 +1,54 @@
+// Tensor: a disposable handle to a GPU buffer with a shape and dtype. The GpuContext owns the
+// buffer; dispose() hands it back to the pool (deferred until submitted work that used it).
+
+import { ShapeError } from '../errors.js';
+
+export type DType = 'f32' | 'u32' | 'i32';
+
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export class Tensor {
+  private released = false;
+  readonly size: number;
+
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly name: string,
+    private readonly onDispose: () => void,
+  ) {
+    this.size = numel(shape);
+  }
+
+  get disposed(): boolean {
+    return this.released;
+  }
+
+  assertAlive(): void {
+    if (this.released) throw new ShapeError(this.name, 'used after dispose()');
+  }
+
+  dispose(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onDispose();
+  }
+}
+
+/**
+ * Checks a tensor's shape before a dispatch. `expected` entries of -1 match any size.
+ * Throws ShapeError naming the tensor, the expected and the actual shape.
+ */
+export function expectShape(t: Tensor, expected: readonly number[], dtype: DType = 'f32'): void {
+  t.assertAlive();
+  const ok =
+    t.shape.length === expected.length && expected.every((d, i) => d === -1 || d === t.shape[i]);
+  if (!ok) {
+    const fmt = (s: readonly number[]): string => `[${s.map((d) => (d === -1 ? '*' : d)).join(', ')}]`;
+    throw new ShapeError(t.name, `expected shape ${fmt(expected)}, got ${fmt(t.shape)}`);
+  }
+  if (t.dtype !== dtype) throw new ShapeError(t.name, `expected dtype ${dtype}, got ${t.dtype}`);
+}

@@ -1,0 +1,28 @@
+// Vitest: unit tests, GPU tests (Dawn in Node on a software or real Vulkan driver), CLI tests.
+// .wgsl files load as text, as esbuild's text loader and Vite do for the app.
+import { existsSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+const icds = ['/usr/share/vulkan/icd.d/lvp_icd.json', '/usr/lib/chromium/vk_swiftshader_icd.json'];
+const icd = process.env['VK_ICD_FILENAMES'] ?? icds.find((f) => existsSync(f));
+
+export default defineConfig({
+  plugins: [
+    {
+      name: 'wgsl-text',
+      transform(code: string, id: string) {
+        if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+        return undefined;
+      },
+    },
+  ],
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/browser/**', 'node_modules/**'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    env: icd ? { VK_ICD_FILENAMES: icd } : {},
+  },
+});
