@@ -19,19 +19,41 @@ export class Tensor {
     readonly dtype: DType,
     readonly name: string,
     private readonly onDispose: () => void,
+    private readonly parent?: Tensor,
   ) {
     this.size = numel(shape);
   }
 
   get disposed(): boolean {
-    return this.released;
+    return this.root.released;
+  }
+
+  /** The tensor that owns the buffer (itself unless this is a view). */
+  private get root(): Tensor {
+    return this.parent ?? this;
   }
 
   assertAlive(): void {
-    if (this.released) throw new ShapeError(this.name, 'used after dispose()');
+    if (this.root.released) throw new ShapeError(this.name, 'used after dispose()');
+  }
+
+  /**
+   * The same buffer under another shape with the same element count (no copy). A view shares its
+   * parent's buffer: disposing the view disposes the parent.
+   */
+  view(shape: readonly number[], name = this.name): Tensor {
+    this.assertAlive();
+    if (numel(shape) !== this.size) {
+      throw new ShapeError(this.name, `cannot view [${this.shape.join(', ')}] as [${shape.join(', ')}]`);
+    }
+    return new Tensor(this.buffer, shape, this.dtype, name, () => this.root.dispose(), this.root);
   }
 
   dispose(): void {
+    if (this.parent) {
+      this.parent.dispose();
+      return;
+    }
     if (this.released) return;
     this.released = true;
     this.onDispose();

@@ -1,0 +1,469 @@
+// The model on the GPU: weights uploaded once (validated against the config first), per-sequence
+// recurrent state (GLA states, exp_norm key max, conv histories, KV caches of softmax layers), and
+// the forward pass over a block of tokens built from the ops. Capture taps and the profiler attach
+// from outside (taps here, the profiler through GpuContext) without changing any kernel.
+
+import type { GpuContext } from '../gpu/context.js';
+import type { Tensor } from '../gpu/tensor.js';
+import { OutOfMemoryError, ShapeError } from '../errors.js';
+import { featureDim, isSoftmaxLayer, readoutScale, softmaxHeadDim, type ModelConfig } from './config.js';
+import { expectedWeights, validateWeights, type WeightMap } from './weights.js';
+import { rowNorm } from '../ops/norm.js';
+import { matmul } from '../ops/matmul.js';
+import { embedding } from '../ops/embedding.js';
+import { swiglu } from '../ops/elementwise.js';
+import { shortConv } from '../ops/short_conv.js';
+import { logGate } from '../ops/gate.js';
+import { featureMap, expNormKeys } from '../ops/feature_map.js';
+import { glaChunk, glaRecurrent } from '../ops/gla.js';
+import { attnOutput } from '../ops/attn_out.js';
+import { rope } from '../ops/rope.js';
+import { kvAppend, softmaxAttention } from '../ops/softmax_attn.js';
+
+/** Points where capture taps can observe tensors (spec §3.5). */
+export type TapPoint =
+  | 'hidden' // [T, hidden] residual stream entering the layer
+  | 'gate.a' // [T, Hkv, dk] base gate logits
+  | 'gate.c' // [T, Hkv, dk] refining gate logits
+  | 'gate.b' // [T, Hkv, dv] value-side logits
+  | 'gate.logA' // [T, Hkv, dk'] log α (after exp_norm fold)
+  | 'gate.logD' // [T, Hkv, dv]
+  | 'phi.q' // [T, Hq, dk']
+  | 'phi.k' // [T, Hkv, dk']
+  | 'keymax' // [Hkv] running key max after the block
+  | 'attn.o' // [T, Hq, dv] before the output norm
+  | 'attn.y' // [T, Hq·dv] after norm and output gate
+  | 'state' // [Hkv, dk', dv] after the block
+  | 'logits'; // [rows, vocab]
+
+export interface TapSite {
+  layer: number;
+  /** Absolute position of the block's first token. */
+  pos0: number;
+  T: number;
+}
+/** Called synchronously while the forward is encoded; enqueue GPU copies/reductions, do not read back. */
+export type Tap = (point: TapPoint, t: Tensor, site: TapSite) => void;
+
+export interface ForwardOptions {
+  /** 'last' computes logits for the last token only; 'all' for every token. */
+  logits: 'last' | 'all';
+  /** Prefill algorithm for GLA layers. Decode (T = 1) always uses the recurrent step. */
+  mode?: 'chunk' | 'recurrent';
+  chunkSize?: number;
+  tap?: Tap | null;
+}
+
+interface GateWeights {
+  w?: Tensor; // full rank [out, H]
+  w0?: Tensor; // low rank [r, H]
+  w1?: Tensor; // [out, r]
+  bias: Tensor; // [out]
+}
+
+interface LayerWeights {
+  softmax: boolean;
+  attnNorm: Tensor;
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  o: Tensor;
+  qConv?: Tensor;
+  kConv?: Tensor;
+  vConv?: Tensor;
+  gk?: GateWeights;
+  gr?: GateWeights;
+  gv?: GateWeights;
+  fmapQ?: { w: Tensor; b: Tensor };
+  fmapK?: { w: Tensor; b: Tensor };
+  g?: Tensor;
+  gNorm?: Tensor;
+  gNormBias?: Tensor;
+  mlpNorm: Tensor;
+  gateUp: Tensor; // [2I, H]: gate rows then up rows
+  down: Tensor;
+}
+
+export type ProgressFn = (done: number, total: number, name: string) => void;
+
+export class GpuModel {
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly config: ModelConfig,
+    readonly embed: Tensor,
+    readonly layers: LayerWeights[],
+    readonly finalNorm: Tensor,
+    readonly lmHead: Tensor,
+    private readonly owned: Tensor[],
+  ) {}
+
+  /** Total bytes of weights on the GPU. */
+  get weightBytes(): number {
+    return this.owned.reduce((a, t) => a + t.size * 4, 0);
+  }
+
+  /** Validates, checks device limits, uploads. `onProgress` is called after each tensor. */
+  static upload(ctx: GpuContext, c: ModelConfig, w: WeightMap, onProgress?: ProgressFn): GpuModel {
+    validateWeights(c, w);
+    const specs = expectedWeights(c);
+    for (const s of specs) ctx.checkFits(s.name, s.shape.reduce((a, b) => a * b, 1) * 4);
+    if (c.intermediateSize * 2 * c.hiddenSize * 4 > ctx.limits.maxStorageBufferBindingSize) {
+      throw new OutOfMemoryError(
+        `mlp gate+up: ${c.intermediateSize * 2 * c.hiddenSize * 4} bytes exceeds this device's ${ctx.limits.maxStorageBufferBindingSize}-byte binding limit`,
+      );
+    }
+    const owned: Tensor[] = [];
+    let done = 0;
+    const total = specs.length;
+    const up = (name: string, shape?: readonly number[]): Tensor => {
+      const d = w.get(name);
+      if (!d) throw new ShapeError(name, 'missing (validated above)');
+      const t = ctx.upload(d.data, shape ?? d.shape, name);
+      owned.push(t);
+      onProgress?.(++done, total, name);
+      return t;
+    };
+    const maybe = (name: string, shape?: readonly number[]): Tensor | undefined => (w.has(name) ? up(name, shape) : undefined);
+    const gate = (p: string): GateWeights | undefined => {
+      if (w.has(`${p}.weight`)) return { w: up(`${p}.weight`), bias: up(`${p}.bias`) };
+      if (w.has(`${p}.0.weight`)) return { w0: up(`${p}.0.weight`), w1: up(`${p}.1.weight`), bias: up(`${p}.1.bias`) };
+      return undefined;
+    };
+    try {
+      const embed = up('model.embeddings.weight');
+      const layers: LayerWeights[] = [];
+      for (let i = 0; i < c.numLayers; i++) {
+        const p = `model.layers.${i}.`;
+        const attnNorm = up(`${p}attn_norm.weight`);
+        const q = up(`${p}attn.q_proj.weight`);
+        const k = up(`${p}attn.k_proj.weight`);
+        const v = up(`${p}attn.v_proj.weight`);
+        const softmax = isSoftmaxLayer(c, i);
+        const convShape = (n: string): number[] => {
+          const s = w.get(n)?.shape ?? [0, 1, 0];
+          return [s[0] ?? 0, s[2] ?? 0];
+        };
+        const L: LayerWeights = {
+          softmax,
+          attnNorm,
+          q,
+          k,
+          v,
+          ...(softmax
+            ? {}
+            : (() => {
+                const r: Partial<LayerWeights> = {};
+                const qc = maybe(`${p}attn.q_conv1d.weight`, convShape(`${p}attn.q_conv1d.weight`));
+                const kc = maybe(`${p}attn.k_conv1d.weight`, convShape(`${p}attn.k_conv1d.weight`));
+                const vc = maybe(`${p}attn.v_conv1d.weight`, convShape(`${p}attn.v_conv1d.weight`));
+                if (qc) r.qConv = qc;
+                if (kc) r.kConv = kc;
+                if (vc) r.vConv = vc;
+                const gk = gate(`${p}attn.gk_proj`);
+                const gr = gate(`${p}attn.gr_proj`);
+                const gv = gate(`${p}attn.gv_proj`);
+                if (gk) r.gk = gk;
+                if (gr) r.gr = gr;
+                if (gv) r.gv = gv;
+                if (w.has(`${p}attn.fmap_q.weight`)) {
+                  r.fmapQ = { w: up(`${p}attn.fmap_q.weight`), b: up(`${p}attn.fmap_q.bias`) };
+                  r.fmapK = { w: up(`${p}attn.fmap_k.weight`), b: up(`${p}attn.fmap_k.bias`) };
+                }
+                const g = maybe(`${p}attn.g_proj.weight`);
+                if (g) r.g = g;
+                const gn = maybe(`${p}attn.g_norm.weight`);
+                if (gn) r.gNorm = gn;
+                const gnb = maybe(`${p}attn.g_norm.bias`);
+                if (gnb) r.gNormBias = gnb;
+                return r;
+              })()),
+          o: up(`${p}attn.o_proj.weight`),
+          mlpNorm: up(`${p}mlp_norm.weight`),
+          gateUp: (() => {
+            const gp = w.get(`${p}mlp.gate_proj.weight`);
+            const upw = w.get(`${p}mlp.up_proj.weight`);
+            if (!gp || !upw) throw new ShapeError(`${p}mlp`, 'missing gate/up (validated above)');
+            // One [2I, H] matrix so gate and up are one matmul; written in two halves (no CPU concat).
+            const t = ctx.tensor([2 * c.intermediateSize, c.hiddenSize], 'f32', `${p}mlp.gate_up`);
+            owned.push(t);
+            ctx.write(t, gp.data, 0);
+            ctx.write(t, upw.data, gp.data.length);
+            done += 2;
+            onProgress?.(done, total, `${p}mlp.up_proj.weight`);
+            return t;
+          })(),
+          down: up(`${p}mlp.down_proj.weight`),
+        };
+        layers.push(L);
+      }
+      const finalNorm = up('model.norm.weight');
+      const lmHead = c.tieWordEmbeddings ? embed : up('lm_head.weight');
+      return new GpuModel(ctx, c, embed, layers, finalNorm, lmHead, owned);
+    } catch (e) {
+      for (const t of owned) t.dispose();
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.owned) t.dispose();
+    this.owned.length = 0;
+  }
+}
+
+/** Per-sequence state of every layer. Created empty (position 0); reset() zeroes it. */
+export class ModelState {
+  position = 0;
+  readonly glaState: Array<Tensor | null> = [];
+  readonly zState: Array<Tensor | null> = [];
+  readonly keyMax: Array<Tensor | null> = [];
+  readonly convHist: Array<{ q: Tensor; k: Tensor; v: Tensor } | null> = [];
+  readonly kv: Array<{ k: Tensor; v: Tensor; capacity: number } | null> = [];
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly config: ModelConfig,
+  ) {
+    const c = config;
+    const dkf = featureDim(c);
+    for (let i = 0; i < c.numLayers; i++) {
+      const sm = isSoftmaxLayer(c, i);
+      this.glaState.push(sm ? null : ctx.tensor([1, c.numKvHeads, dkf, c.headDimV], 'f32', `state.L${i}`));
+      this.zState.push(!sm && c.denominator ? ctx.tensor([1, c.numKvHeads, dkf], 'f32', `zstate.L${i}`) : null);
+      this.keyMax.push(null);
+      this.convHist.push(null);
+      this.kv.push(null);
+    }
+    this.reset();
+  }
+
+  /** Zeroes states and drops caches and histories; position back to 0. */
+  reset(): void {
+    this.position = 0;
+    for (const t of this.glaState) if (t) this.ctx.zero(t);
+    for (const t of this.zState) if (t) this.ctx.zero(t);
+    for (let i = 0; i < this.keyMax.length; i++) {
+      this.keyMax[i]?.dispose();
+      this.keyMax[i] = null;
+      const h = this.convHist[i];
+      if (h) [h.q, h.k, h.v].forEach((t) => t.dispose());
+      this.convHist[i] = null;
+      const kv = this.kv[i];
+      if (kv) [kv.k, kv.v].forEach((t) => t.dispose());
+      this.kv[i] = null;
+    }
+  }
+
+  /** Bytes held by recurrent states and KV caches (the "state vs KV cache memory" figure). */
+  get bytes(): { state: number; kvCache: number } {
+    let state = 0;
+    let kvCache = 0;
+    for (const t of [...this.glaState, ...this.zState, ...this.keyMax]) if (t) state += t.size * 4;
+    for (const h of this.convHist) if (h) state += (h.q.size + h.k.size + h.v.size) * 4;
+    for (const kv of this.kv) if (kv) kvCache += (kv.k.size + kv.v.size) * 4;
+    return { state, kvCache };
+  }
+
+  /** Ensures layer i's KV cache holds at least `needed` positions (grows geometrically, keeps contents). */
+  kvFor(i: number, needed: number): { k: Tensor; v: Tensor; capacity: number } {
+    const c = this.config;
+    const hd = softmaxHeadDim(c);
+    const cur = this.kv[i];
+    if (cur && cur.capacity >= needed) return cur;
+    const capacity = Math.max(256, 2 ** Math.ceil(Math.log2(needed)));
+    const k = this.ctx.tensor([capacity, c.numKvHeads, hd], 'f32', `kcache.L${i}`);
+    const v = this.ctx.tensor([capacity, c.numKvHeads, hd], 'f32', `vcache.L${i}`);
+    if (cur) {
+      const n = this.position * c.numKvHeads * hd;
+      if (n > 0) {
+        this.ctx.copy(cur.k, k, 0, 0, n);
+        this.ctx.copy(cur.v, v, 0, 0, n);
+      }
+      cur.k.dispose();
+      cur.v.dispose();
+    }
+    const next = { k, v, capacity };
+    this.kv[i] = next;
+    return next;
+  }
+
+  dispose(): void {
+    this.reset();
+    for (const t of [...this.glaState, ...this.zState]) t?.dispose();
+  }
+}
+
+/** Applies a gate projection (full or low rank) to x [T, H] → logits [T, out]. */
+function gateLogits(ctx: GpuContext, x: Tensor, g: GateWeights, layer: number, op: string): Tensor {
+  if (g.w) return matmul(ctx, { x, w: g.w, bias: g.bias, op, layer });
+  if (!g.w0 || !g.w1) throw new ShapeError(op, 'gate projection has neither full nor low-rank weights');
+  const z = matmul(ctx, { x, w: g.w0, op: `${op}.0`, layer });
+  const y = matmul(ctx, { x: z, w: g.w1, bias: g.bias, op: `${op}.1`, layer });
+  z.dispose();
+  return y;
+}
+
+/** Reshapes a tensor view-free: ops take explicit shapes, so this returns a reshaped alias handle. */
+function as(t: Tensor, shape: readonly number[]): Tensor {
+  return t.view(shape);
+}
+
+/**
+ * Runs `ids` (u32 [T]) through the model, advancing `state` by T positions. Returns the logits
+ * ([1, vocab] for 'last', [T, vocab] for 'all'); the caller disposes them.
+ */
+export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: ForwardOptions): Tensor {
+  const { ctx, config: c } = model;
+  const T = ids.size;
+  if (T === 0) throw new ShapeError('ids', 'at least one token is needed');
+  const pos0 = state.position;
+  const tap = o.tap ?? null;
+  const mode = T === 1 ? 'recurrent' : (o.mode ?? 'chunk');
+  const chunkSize = o.chunkSize ?? 64;
+  const dkf = featureDim(c);
+  const scale = readoutScale(c);
+  const Hq = c.numHeads;
+  const Hkv = c.numKvHeads;
+
+  let h = embedding(ctx, { ids, table: model.embed });
+  for (let li = 0; li < c.numLayers; li++) {
+    const L = model.layers[li] as LayerWeights;
+    const site: TapSite = { layer: li, pos0, T };
+    tap?.('hidden', h, site);
+    const xn = rowNorm(ctx, { x: h, weight: L.attnNorm, eps: c.normEps, kind: 'rmsnorm', layer: li, op: 'attn_norm' });
+    let y: Tensor;
+    if (L.softmax) {
+      const hd = softmaxHeadDim(c);
+      const q = matmul(ctx, { x: xn, w: L.q, op: 'q_proj', layer: li });
+      const k = matmul(ctx, { x: xn, w: L.k, op: 'k_proj', layer: li });
+      const v = matmul(ctx, { x: xn, w: L.v, op: 'v_proj', layer: li });
+      const qr = rope(ctx, { x: as(q, [T, Hq, hd]), pos0, theta: c.ropeTheta });
+      const kr = rope(ctx, { x: as(k, [T, Hkv, hd]), pos0, theta: c.ropeTheta });
+      const cache = state.kvFor(li, pos0 + T);
+      kvAppend(ctx, { k: kr, v: as(v, [T, Hkv, hd]), kCache: cache.k, vCache: cache.v, pos0 });
+      const att = softmaxAttention(ctx, { q: qr, kCache: cache.k, vCache: cache.v, pos0, T });
+      y = as(att, [T, Hq * hd]);
+      [q, k, v, qr, kr].forEach((t) => t.dispose());
+    } else {
+      let q = matmul(ctx, { x: xn, w: L.q, op: 'q_proj', layer: li });
+      let k = matmul(ctx, { x: xn, w: L.k, op: 'k_proj', layer: li });
+      let v = matmul(ctx, { x: xn, w: L.v, op: 'v_proj', layer: li });
+      if (L.qConv && L.kConv && L.vConv) {
+        const hist = state.convHist[li];
+        const rq = shortConv(ctx, { x: q, weight: L.qConv, ...(hist ? { history: hist.q } : {}) });
+        const rk = shortConv(ctx, { x: k, weight: L.kConv, ...(hist ? { history: hist.k } : {}) });
+        const rv = shortConv(ctx, { x: v, weight: L.vConv, ...(hist ? { history: hist.v } : {}) });
+        if (hist) [hist.q, hist.k, hist.v].forEach((t) => t.dispose());
+        state.convHist[li] = { q: rq.history, k: rk.history, v: rv.history };
+        [q, k, v].forEach((t) => t.dispose());
+        q = rq.y;
+        k = rk.y;
+        v = rv.y;
+      }
+      // Gates (spec §1.5 step 4): log α per key channel, value-side for fast_decay.
+      let A: Tensor | undefined;
+      let D: Tensor | undefined;
+      if (c.gate !== 'none' && L.gk) {
+        const a = gateLogits(ctx, xn, L.gk, li, 'gk_proj');
+        const cl = L.gr ? gateLogits(ctx, xn, L.gr, li, 'gr_proj') : undefined;
+        const b = L.gv ? gateLogits(ctx, xn, L.gv, li, 'gv_proj') : undefined;
+        const a4 = as(a, [1, T, Hkv, c.headDimK]);
+        tap?.('gate.a', a4, site);
+        if (cl) tap?.('gate.c', as(cl, [1, T, Hkv, c.headDimK]), site);
+        if (b) tap?.('gate.b', as(b, [1, T, Hkv, c.headDimV]), site);
+        const g = logGate(ctx, {
+          kind: c.gate,
+          a: a4,
+          ...(cl ? { c: as(cl, [1, T, Hkv, c.headDimK]) } : {}),
+          ...(b ? { b: as(b, [1, T, Hkv, c.headDimV]) } : {}),
+          normalizer: c.gate === 'sigmoid' ? 1 : c.gateLogitNormalizer,
+          clampMin: c.clampMin,
+          repeat: c.featureMap === 'hedgehog' ? 2 : 1,
+        });
+        A = g.A;
+        D = g.D;
+        [a, cl, b].forEach((t) => t?.dispose());
+      }
+      // Feature maps (step 5).
+      const q4 = as(q, [1, T, Hq, c.headDimK]);
+      const k4 = as(k, [1, T, Hkv, c.headDimK]);
+      const phiQ = featureMap(ctx, {
+        kind: c.featureMap,
+        x: q4,
+        ...(L.fmapQ ? { weight: L.fmapQ.w, bias: L.fmapQ.b } : {}),
+      });
+      let phiK: Tensor;
+      if (c.featureMap === 'exp_norm') {
+        const mPrev = state.keyMax[li];
+        const r = expNormKeys(ctx, { k: k4, ...(A ? { A } : {}), ...(mPrev ? { mPrev } : {}) });
+        mPrev?.dispose();
+        state.keyMax[li] = r.mOut;
+        A?.dispose();
+        A = r.A;
+        phiK = r.phiK;
+      } else {
+        phiK = featureMap(ctx, { kind: c.featureMap, x: k4, ...(L.fmapK ? { weight: L.fmapK.w, bias: L.fmapK.b } : {}) });
+      }
+      if (A) tap?.('gate.logA', A, site);
+      if (D) tap?.('gate.logD', D, site);
+      tap?.('phi.q', phiQ, site);
+      tap?.('phi.k', phiK, site);
+      const keyMax = state.keyMax[li];
+      if (keyMax) tap?.('keymax', keyMax, site);
+      // Recurrence and read-out (step 6).
+      const glaArgs = {
+        q: phiQ,
+        k: phiK,
+        v: as(v, [1, T, Hkv, c.headDimV]),
+        ...(A ? { A } : {}),
+        ...(D ? { D } : {}),
+        scale,
+        denominator: c.denominator,
+        state: state.glaState[li] as Tensor,
+        ...(state.zState[li] ? { zState: state.zState[li] as Tensor } : {}),
+      };
+      const o4 = mode === 'chunk' ? glaChunk(ctx, { ...glaArgs, chunkSize }) : glaRecurrent(ctx, glaArgs);
+      tap?.('attn.o', o4, site);
+      tap?.('state', state.glaState[li] as Tensor, site);
+      [q, k, v, phiQ, phiK, A, D].forEach((t) => t?.dispose());
+      // Output norm and gate (steps 7–8).
+      const gl = L.g ? matmul(ctx, { x: xn, w: L.g, op: 'g_proj', layer: li }) : undefined;
+      y = attnOutput(ctx, {
+        o: as(o4, [T, Hq, c.headDimV]),
+        kind: c.attnNorm,
+        ...(L.gNorm ? { weight: L.gNorm } : {}),
+        ...(L.gNormBias ? { bias: L.gNormBias } : {}),
+        eps: c.normEps,
+        ...(gl ? { gate: gl } : {}),
+      });
+      tap?.('attn.y', y, site);
+      o4.dispose();
+      gl?.dispose();
+      void dkf;
+    }
+    xn.dispose();
+    // Residual add fused into o_proj; then the SwiGLU MLP (§2).
+    const h2 = matmul(ctx, { x: y, w: L.o, residual: h, op: 'o_proj', layer: li });
+    y.dispose();
+    h.dispose();
+    const xm = rowNorm(ctx, { x: h2, weight: L.mlpNorm, eps: c.normEps, kind: 'rmsnorm', layer: li, op: 'mlp_norm' });
+    const gu = matmul(ctx, { x: xm, w: L.gateUp, op: 'gate_up_proj', layer: li });
+    const act = swiglu(ctx, gu);
+    h = matmul(ctx, { x: act, w: L.down, residual: h2, op: 'down_proj', layer: li });
+    [xm, gu, act, h2].forEach((t) => t.dispose());
+  }
+  // Final norm and LM head, on the last row only unless every row's logits are wanted.
+  let last = h;
+  if (o.logits === 'last' && T > 1) {
+    last = ctx.tensor([1, c.hiddenSize], 'f32', 'last_hidden');
+    ctx.copy(h, last, (T - 1) * c.hiddenSize, 0, c.hiddenSize);
+  }
+  const xf = rowNorm(ctx, { x: last, weight: model.finalNorm, eps: c.normEps, kind: 'rmsnorm', op: 'final_norm' });
+  const logits = matmul(ctx, { x: xf, w: model.lmHead, op: 'lm_head' });
+  tap?.('logits', logits, { layer: c.numLayers, pos0, T });
+  xf.dispose();
+  if (last !== h) last.dispose();
+  h.dispose();
+  state.position += T;
+  return logits;
+}

@@ -1,0 +1,210 @@
+// `npm run bench`: engine benchmarks that print ratios measured in one run, never pass/fail.
+// Sizes: --full (real GPU: the README's figures come from an H200 through ../shared/gpu) or the
+// default small sizes (any machine; software Vulkan numbers mean nothing). --json FILE writes
+// every measurement; test/bench/reference.py times PyTorch/fla in the same command on the H200.
+
+import { writeFileSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+import {
+  GpuContext,
+  Rng,
+  Session,
+  parseConfig,
+  randomWeights,
+  type Tensor,
+} from '../../shaders/index.js';
+import { matmulNN, matmulNaive } from '../../shaders/ops/matmul.js';
+import { add } from '../../shaders/ops/elementwise.js';
+import { glaChunk, glaRecurrent } from '../../shaders/ops/gla.js';
+import { logGate } from '../../shaders/ops/gate.js';
+import { softmaxAttention } from '../../shaders/ops/softmax_attn.js';
+
+Object.assign(globalThis, globals);
+// Must stay referenced for the life of the process (Dawn dies in ProcessEvents otherwise).
+const gpu = create(['disable-dawn-features=timestamp_quantization']) as unknown as GPU;
+
+const args = process.argv.slice(2);
+const full = args.includes('--full');
+const jsonOut = args[args.indexOf('--json') + 1];
+const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
+const want = (name: string): boolean => !only || only.includes(name);
+
+const results: Record<string, unknown> = {};
+const now = (): number => performance.now();
+
+/** Median wall time (ms) of `fn` (which only encodes work) after warm-up, synced each repeat. */
+async function timeIt(ctx: GpuContext, fn: () => void, repeat = full ? 10 : 2, warmup = full ? 3 : 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) fn();
+  await ctx.sync();
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = now();
+    fn();
+    await ctx.sync();
+    times.push(now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+/** Median over `inner` back-to-back launches per sync (amortizes submit/sync overhead). */
+async function timeBatch(ctx: GpuContext, fn: () => void, inner: number, repeat = full ? 7 : 2): Promise<number> {
+  return (await timeIt(ctx, () => { for (let i = 0; i < inner; i++) fn(); }, repeat)) / inner;
+}
+
+function randTensor(ctx: GpuContext, rng: Rng, shape: number[], scale = 1, shift = 0, name = 'x'): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return ctx.upload(rng.normals(n, scale, shift), shape, name);
+}
+
+async function benchMatmul(ctx: GpuContext): Promise<void> {
+  const n = full ? 4096 : 256;
+  const rng = new Rng(1);
+  const a = randTensor(ctx, rng, [n, n], 1, 0, 'a');
+  const b = randTensor(ctx, rng, [n, n], 1, 0, 'b');
+  const flops = 2 * n * n * n;
+  const tiled = await timeBatch(ctx, () => matmulNN(ctx, { a, b }).dispose(), full ? 10 : 1);
+  const naive = await timeBatch(ctx, () => matmulNaive(ctx, { a, b }).dispose(), full ? 3 : 1);
+  results['matmul'] = { n, tiledMs: tiled, naiveMs: naive, tiledTflops: flops / tiled / 1e9, naiveTflops: flops / naive / 1e9 };
+  console.log(`matmul ${n}³ f32: tiled ${tiled.toFixed(3)} ms (${(flops / tiled / 1e9).toFixed(1)} TFLOP/s), naive ${naive.toFixed(3)} ms → tiled/naive speedup ${(naive / tiled).toFixed(2)}×`);
+  a.dispose();
+  b.dispose();
+}
+
+async function benchBandwidth(ctx: GpuContext): Promise<void> {
+  const n = full ? 64 * 1024 * 1024 : 1024 * 1024; // 256 MiB per operand on the GPU
+  const rng = new Rng(2);
+  const a = ctx.upload(rng.uniforms(n, -1, 1), [n], 'a');
+  const b = ctx.upload(rng.uniforms(n, -1, 1), [n], 'b');
+  const out = ctx.tensor([n], 'f32', 'out');
+  const ms = await timeBatch(ctx, () => add(ctx, a, b, out), full ? 20 : 2);
+  const tbs = (3 * n * 4) / ms / 1e9;
+  results['bandwidth'] = { elements: n, addMs: ms, tbPerS: tbs, fractionOf443: tbs / 4.43 };
+  console.log(`elementwise add ${n} f32: ${ms.toFixed(3)} ms → ${tbs.toFixed(2)} TB/s (${((tbs / 4.43) * 100).toFixed(0)}% of 4.43 TB/s)`);
+  [a, b, out].forEach((t) => t.dispose());
+}
+
+/** GLA prefill on [B, T, H, D] inputs with gla-style log gates. */
+async function benchGla(ctx: GpuContext): Promise<void> {
+  const rng = new Rng(3);
+  // Chunked vs token-serial recurrent over T, one model-sized layer (B=1, H=8, D=64).
+  const serialTs = full ? [512, 1024, 2048, 4096, 8192, 16384] : [64, 256];
+  const rows: unknown[] = [];
+  for (const T of serialTs) {
+    const [B, H, D] = full ? [1, 8, 64] : [1, 2, 16];
+    const inputs = glaInputs(ctx, rng, B, T, H, D);
+    const chunk = await timeIt(ctx, () => glaChunk(ctx, { ...inputs.args, chunkSize: 64 }).dispose());
+    const serial = await timeIt(ctx, () => glaRecurrent(ctx, inputs.args).dispose(), full ? 3 : 1);
+    rows.push({ T, B, H, D, chunkMs: chunk, recurrentMs: serial, speedup: serial / chunk });
+    console.log(`GLA prefill B=${B} H=${H} D=${D} T=${T}: chunked ${chunk.toFixed(3)} ms, recurrent ${serial.toFixed(3)} ms → chunked ${(serial / chunk).toFixed(1)}× faster`);
+    inputs.dispose();
+  }
+  results['gla_chunk_vs_recurrent'] = rows;
+  // fla's shape: B=8, H=32, D=128.
+  const flaTs = full ? [2048, 8192, 16384] : [128];
+  const flaRows: unknown[] = [];
+  for (const T of flaTs) {
+    const [B, H, D] = full ? [8, 32, 128] : [1, 2, 32];
+    const inputs = glaInputs(ctx, rng, B, T, H, D);
+    const ms = await timeIt(ctx, () => glaChunk(ctx, { ...inputs.args, chunkSize: 64 }).dispose(), full ? 5 : 1);
+    const flops = chunkFlops(B, T, H, D, 64);
+    flaRows.push({ T, B, H, D, chunkMs: ms, tflops: flops / ms / 1e9 });
+    console.log(`GLA chunked B=${B} H=${H} D=${D} T=${T}: ${ms.toFixed(3)} ms (${(flops / ms / 1e9).toFixed(1)} TFLOP/s effective)`);
+    inputs.dispose();
+  }
+  results['gla_chunk_fla_shape'] = flaRows;
+}
+
+function chunkFlops(B: number, T: number, H: number, D: number, C: number): number {
+  // intra QKᵀ and PV (half the C×C block each), inter Q·S, state update Kᵀ V: per chunk per head.
+  const perChunk = 2 * C * C * D + 2 * C * C * D + 2 * C * D * D + 2 * C * D * D;
+  return (B * H * Math.ceil(T / C) * perChunk);
+}
+
+function glaInputs(ctx: GpuContext, rng: Rng, B: number, T: number, H: number, D: number) {
+  const n = B * T * H * D;
+  const q = ctx.upload(rng.normals(n, 0.5), [B, T, H, D], 'q');
+  const k = ctx.upload(rng.normals(n, 0.5), [B, T, H, D], 'k');
+  const v = ctx.upload(rng.normals(n), [B, T, H, D], 'v');
+  const logits = ctx.upload(rng.normals(n, 1, 2), [B, T, H, D], 'a');
+  const { A } = logGate(ctx, { kind: 'gla', a: logits, normalizer: 16, clampMin: null });
+  logits.dispose();
+  const state = ctx.tensor([B, H, D, D], 'f32', 'state');
+  ctx.zero(state);
+  const args = { q, k, v, ...(A ? { A } : {}), scale: 1 / Math.sqrt(D), state };
+  return { args, dispose: () => [q, k, v, A, state].forEach((t) => t?.dispose()) };
+}
+
+async function benchSoftmax(ctx: GpuContext): Promise<void> {
+  const rng = new Rng(4);
+  const rows: unknown[] = [];
+  for (const T of full ? [2048, 8192, 16384] : [128]) {
+    const [H, D] = full ? [32, 128] : [2, 32];
+    const q = randTensor(ctx, rng, [T, H, D], 0.5);
+    const k = randTensor(ctx, rng, [T, H, D], 0.5);
+    const v = randTensor(ctx, rng, [T, H, D]);
+    const ms = await timeIt(ctx, () => softmaxAttention(ctx, { q, kCache: k, vCache: v, pos0: 0, T }).dispose(), full ? 3 : 1);
+    rows.push({ T, H, D, ms });
+    console.log(`softmax attention (ours) H=${H} D=${D} T=${T}: ${ms.toFixed(3)} ms`);
+    [q, k, v].forEach((t) => t.dispose());
+  }
+  results['softmax_attention'] = rows;
+}
+
+async function benchDecode(ctx: GpuContext): Promise<void> {
+  const cfg = parseConfig(
+    full
+      ? { model_type: 'regla', hidden_size: 768, num_hidden_layers: 12, num_heads: 12, vocab_size: 32000, expand_k: 0.5, expand_v: 1 }
+      : { model_type: 'regla', hidden_size: 64, num_hidden_layers: 2, num_heads: 2, vocab_size: 256 },
+  );
+  const session = Session.create(ctx, cfg, randomWeights(cfg, { seed: 5 }));
+  const prompt = Array.from({ length: 16 }, (_, i) => (i * 7) % cfg.vocabSize);
+  const maxTokens = full ? 128 : 8;
+  await session.generate(prompt, { temperature: 0 }, { maxTokens: 4 }); // warm-up: compile every pipeline
+  await session.reset();
+  const before = ctx.dispatchCount;
+  const r = await session.generate(prompt, { temperature: 0 }, { maxTokens });
+  const prefillDispatches = 0; // measured below
+  void prefillDispatches;
+  const decodeTokens = r.tokens.length - 1;
+  const perToken = r.decodeMs / Math.max(1, decodeTokens);
+  const weightBytes = session.model.weightBytes;
+  const boundMs = weightBytes / 4.43e12 * 1e3;
+  // Dispatches per decode token: count one step in isolation.
+  await session.reset();
+  await session.prefill(prompt);
+  const d0 = ctx.dispatchCount;
+  await session.step(1);
+  const stepDispatches = ctx.dispatchCount - d0;
+  const perLayer = stepDispatches / cfg.numLayers;
+  results['decode'] = {
+    layers: cfg.numLayers,
+    hidden: cfg.hiddenSize,
+    weightBytes,
+    msPerToken: perToken,
+    tokensPerS: 1000 / perToken,
+    boundMs,
+    ratioToBound: perToken / boundMs,
+    dispatchesPerToken: stepDispatches,
+    dispatchesPerLayer: perLayer,
+    totalDispatches: ctx.dispatchCount - before,
+  };
+  console.log(
+    `decode ${cfg.numLayers}L hidden ${cfg.hiddenSize}: ${perToken.toFixed(3)} ms/token (${(1000 / perToken).toFixed(0)} tok/s), ` +
+      `weights ${(weightBytes / 1e6).toFixed(1)} MB → bandwidth bound ${boundMs.toFixed(3)} ms (ratio ${(perToken / boundMs).toFixed(2)}×), ` +
+      `${stepDispatches} dispatches/token = ${perLayer.toFixed(2)} per layer (+ head)`,
+  );
+  session.dispose();
+}
+
+const ctx = await GpuContext.create(gpu, { label: 'bench' });
+const adapterFeatures = [...ctx.features].join(', ');
+results['device'] = { features: adapterFeatures, full, gpuKeepAlive: typeof gpu };
+console.log(`ReGLA Studio bench (${full ? 'full sizes' : 'small sizes: run with --full on a real GPU'}); features: ${adapterFeatures}`);
+if (want('matmul')) await benchMatmul(ctx);
+if (want('bandwidth')) await benchBandwidth(ctx);
+if (want('gla')) await benchGla(ctx);
+if (want('softmax')) await benchSoftmax(ctx);
+if (want('decode')) await benchDecode(ctx);
+if (jsonOut && args.includes('--json')) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
+ctx.destroy();

@@ -1,0 +1,102 @@
+"""PyTorch / fla reference timings for `npm run bench -- --full`, run in the same command on the H200.
+
+Times (CUDA events, median of repeats after warm-up): f32 matmul 4096^3 with TF32 off; a chunked GLA
+written in plain PyTorch (f32, TF32 off); fla's chunk_gla on f32 inputs (when fla's source is on
+FLA_PATH); PyTorch causal SDPA f32. Writes JSON to argv[1].
+"""
+import json, os, sys, types
+import torch
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+dev = 'cuda'
+out = {'device': torch.cuda.get_device_name(0), 'torch': torch.__version__}
+
+
+def bench(fn, repeat=10, warmup=3):
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeat):
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record(); fn(); e.record(); torch.cuda.synchronize()
+        times.append(s.elapsed_time(e))
+    times.sort()
+    return times[len(times) // 2]
+
+
+n = 4096
+a = torch.randn(n, n, device=dev); b = torch.randn(n, n, device=dev)
+ms = bench(lambda: a @ b)
+out['matmul'] = {'n': n, 'ms': ms, 'tflops': 2 * n ** 3 / ms / 1e9}
+del a, b
+
+# Streaming bandwidth: a + b -> c over 256 MiB operands.
+m = 64 * 1024 * 1024
+x = torch.rand(m, device=dev); y = torch.rand(m, device=dev); z = torch.empty_like(x)
+ms = bench(lambda: torch.add(x, y, out=z), repeat=20)
+out['bandwidth'] = {'ms': ms, 'tbPerS': 3 * m * 4 / ms / 1e9}
+del x, y, z
+
+
+def chunk_gla_torch(q, k, v, g, scale, C=64):
+    """Chunked GLA (spec 3.2) in plain PyTorch: B,T,H,D inputs, g = log alpha <= 0."""
+    B, T, H, D = q.shape
+    N = T // C
+    q, k, v, g = [t.view(B, N, C, H, -1).transpose(2, 3) for t in (q, k, v, g)]  # B N H C D
+    G = g.cumsum(3)
+    Glast = G[:, :, :, -1:, :]
+    kd = k * torch.exp(Glast - G)
+    dS = kd.transpose(-1, -2) @ v  # B N H D Dv
+    S = torch.zeros(B, H, D, v.shape[-1], device=q.device)
+    states = []
+    decay = torch.exp(Glast).squeeze(3)  # B N H D
+    for i in range(N):
+        states.append(S)
+        S = decay[:, i, :, :, None] * S + dS[:, i]
+    Sn = torch.stack(states, 1)
+    qg = q * torch.exp(G) * scale
+    inter = qg @ Sn
+    # intra (pairwise, the simple O(C^2 D) form; exponents <= 0 on the causal part)
+    diff = G[:, :, :, :, None, :] - G[:, :, :, None, :, :]  # B N H C C D
+    mask = torch.tril(torch.ones(C, C, device=q.device, dtype=torch.bool))
+    diff = diff.masked_fill(~mask[:, :, None], float('-inf'))
+    P = (q[:, :, :, :, None, :] * k[:, :, :, None, :, :] * torch.exp(diff)).sum(-1) * scale
+    o = inter + P @ v
+    return o.transpose(2, 3).reshape(B, T, H, -1)
+
+
+gla = []
+fla_chunk = None
+fla_path = os.environ.get('FLA_PATH')
+if fla_path:
+    try:
+        # Import fla's ops without fla/__init__ (which pulls in einops/transformers layers).
+        for name, sub in (('fla', ''), ('fla.ops', 'ops')):
+            mod = types.ModuleType(name); mod.__path__ = [os.path.join(fla_path, 'fla', sub)]; sys.modules[name] = mod
+        from fla.ops.gla.chunk import chunk_gla as fla_chunk
+    except Exception as e:  # report, keep going
+        out['fla_error'] = repr(e)
+for T in (2048, 8192, 16384):
+    B, H, D = 8, 32, 128
+    q = torch.randn(B, T, H, D, device=dev) * 0.5
+    k = torch.randn(B, T, H, D, device=dev) * 0.5
+    v = torch.randn(B, T, H, D, device=dev)
+    g = torch.nn.functional.logsigmoid(torch.randn(B, T, H, D, device=dev) + 2) / 16
+    row = {'T': T, 'B': B, 'H': H, 'D': D}
+    if T <= 8192:
+        row['torchChunkMs'] = bench(lambda: chunk_gla_torch(q, k, v, g, D ** -0.5), repeat=3, warmup=1)
+    if fla_chunk is not None:
+        try:
+            row['flaChunkMs'] = bench(lambda: fla_chunk(q, k, v, g, scale=D ** -0.5, output_final_state=True), repeat=10)
+        except Exception as e:
+            out['fla_error'] = repr(e)
+    qh, kh, vh = (t.transpose(1, 2) for t in (q, k, v))
+    row['sdpaMs'] = bench(lambda: torch.nn.functional.scaled_dot_product_attention(qh, kh, vh, is_causal=True), repeat=5)
+    gla.append(row)
+    del q, k, v, g, qh, kh, vh
+    torch.cuda.empty_cache()
+out['gla'] = gla
+json.dump(out, open(sys.argv[1], 'w'), indent=2)
+print(json.dumps(out, indent=2))
