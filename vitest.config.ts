@@ -18,7 +18,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'node_modules/**'],
+    exclude: ['node_modules/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -176,8 +176,8 @@ export class GpuContext {
       );
       return this.lostError;
     });
-    device.addEventListener('uncapturederror', (ev: Event) => {
-      const err = (ev as GPUUncapturedErrorEvent).error;
+    device.addEventListener('uncapturederror', (ev) => {
+      const err = ev.error;
       if (!this.firstValidationError) {
         this.firstValidationError = new GpuValidationError(`GPU error: ${err.message}`);
       }

@@ -1,0 +1,117 @@
+// Browser tests: bundles the in-page suite (suite.ts) and the renderer with scripts/build.mjs,
+// serves them from 127.0.0.1, runs them in headless Debian Chromium (WebGPU on SwiftShader) via
+// playwright-core, and asserts every case passed. Keeps the suite's JSON and a screenshot of the
+// renderer page in test-results/. Skips only when Chromium is absent outside CI; in CI that is a failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CASES } from './cases.js';
+import type { SuiteResult } from './harness.js';
+import { serveFolder, type StaticServer } from './serve.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-results');
+const ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
+  '--use-angle=swiftshader',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SUITE_TIMEOUT_MS = 90_000;
+
+const skip = !existsSync(CHROMIUM) && !process.env['CI'];
+
+function build(args: string[]): void {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`scripts/build.mjs ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+}
+
+/** Console output and page errors, quoted in failure messages. */
+function recordLog(page: Page): string[] {
+  const log: string[] = [];
+  page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+  return log;
+}
+
+describe.skipIf(skip)('Chromium (WebGPU on SwiftShader)', () => {
+  let work = '';
+  let server: StaticServer | null = null;
+  let browser: BrowserContext | null = null;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (CI needs it: .ci/run installs it)`);
+    work = mkdtempSync(join(tmpdir(), 'regla-browser-'));
+    const site = join(work, 'site');
+    mkdirSync(join(site, 'suite'), { recursive: true });
+    build(['bundle', 'test/browser/suite.ts', join(site, 'suite/suite.js'), '--platform', 'browser']);
+    writeFileSync(
+      join(site, 'suite/index.html'),
+      '<!doctype html><meta charset="utf-8"><title>browser suite</title><body data-state="running"><script type="module" src="./suite.js"></script>',
+    );
+    build(['renderer', '--out', join(site, 'renderer')]);
+    server = await serveFolder(site);
+    // A fresh profile every run: no cached shaders, no state from earlier runs.
+    browser = await chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function newPage(): Promise<Page> {
+    if (!browser) throw new Error('Chromium did not start');
+    return browser.newPage();
+  }
+
+  it('every engine case matches its float64 twin in the browser', async () => {
+    const page = await newPage();
+    const log = recordLog(page);
+    await page.goto(`${server?.url}/suite/index.html`);
+    await page.waitForFunction(() => window.__suiteResult !== undefined, undefined, { timeout: SUITE_TIMEOUT_MS }).catch((e: unknown) => {
+      throw new Error(`the suite published no result in ${SUITE_TIMEOUT_MS / 1000} s (${String(e)})\n${log.join('\n')}`);
+    });
+    const result = (await page.evaluate(() => window.__suiteResult)) as SuiteResult;
+    await page.close();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'browser-suite.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+    expect(result.error, `suite did not start:\n${log.join('\n')}`).toBeUndefined();
+    expect(result.cases.map((c) => c.name)).toEqual(CASES.map((c) => c.name));
+    const failures = result.cases.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`);
+    expect(failures, failures.join('\n')).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('the renderer page opens the GPU and lists the adapter (screenshot in test-results/)', async () => {
+    const page = await newPage();
+    const log = recordLog(page);
+    await page.goto(`${server?.url}/renderer/index.html`);
+    await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: SUITE_TIMEOUT_MS });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'renderer.png'), fullPage: true });
+    const state = await page.getAttribute('body', 'data-state');
+    const text = await page.innerText('main');
+    await page.close();
+
+    expect(state, `${text}\n${log.join('\n')}`).toBe('ready');
+    for (const heading of ['Adapter', 'Host', 'Device features', 'Device limits']) expect(text).toContain(heading);
+    expect(text).toMatch(/maxStorageBufferBindingSize\s+[\d,]+/);
+    expect(text).toContain('web (no Electron preload)');
+  });
+});
