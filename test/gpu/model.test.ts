@@ -1,0 +1,70 @@
+// The whole forward of every variant (seeded random weights) against the float64 twin; decode
+// step by step ≡ prefill; chunked ≡ recurrent prefill.
+import { describe, it } from 'vitest';
+import { ModelState, GpuModel, forward } from '../../shaders/model/model.js';
+import { parseConfig, type ModelConfig } from '../../shaders/model/config.js';
+import { randomWeights } from '../../shaders/model/weights.js';
+import { cpuState, forward64 } from '../../shaders/cpu/model.js';
+import { expectClose } from './compare.js';
+import { checkLeaks, getContext } from './gpu.js';
+import { VARIANTS, tokens } from './variants.js';
+
+checkLeaks();
+
+
+
+async function gpuLogits(c: ModelConfig, w: ReturnType<typeof randomWeights>, blocks: number[][], mode: 'chunk' | 'recurrent', chunkSize = 16): Promise<Float32Array[]> {
+  const ctx = await getContext();
+  const model = GpuModel.upload(ctx, c, w);
+  const state = new ModelState(ctx, c);
+  const out: Float32Array[] = [];
+  try {
+    for (const b of blocks) {
+      const ids = ctx.upload(Uint32Array.from(b), [b.length], 'ids');
+      const logits = forward(model, state, ids, { logits: 'all', mode, chunkSize });
+      out.push(await ctx.readF32(logits));
+      logits.dispose();
+      ids.dispose();
+    }
+  } finally {
+    state.dispose();
+    model.dispose();
+  }
+  return out;
+}
+
+describe('full forward of every variant vs the float64 twin', () => {
+  for (const [name, json] of Object.entries(VARIANTS)) {
+    it(name, async () => {
+      const c = parseConfig(json);
+      const w = randomWeights(c, { seed: 7, gateBias: 1 });
+      const ids = tokens(37, c.vocabSize); // not a multiple of the chunk size
+      const ref = forward64(c, w, cpuState(c), ids);
+      const [chunked] = await gpuLogits(c, w, [ids], 'chunk', 16);
+      const r = expectClose(chunked as Float32Array, ref, { rtol: 2e-3, atol: 2e-4, label: `${name} chunked logits` });
+      console.log(`${name}: worst relative error of logits ${r.worstRel.toExponential(2)} (max abs ${r.worstAbs.toExponential(2)})`);
+      // Continuing a sequence: prefill 20 then 5 single steps then 12 ≡ the twin over the same blocks.
+      const blocks = [ids.slice(0, 20), ...ids.slice(20, 25).map((t) => [t]), ids.slice(25)];
+      const parts = await gpuLogits(c, w, blocks, 'chunk', 16);
+      const joined = new Float32Array(ref.length);
+      let off = 0;
+      for (const p of parts) {
+        joined.set(p, off);
+        off += p.length;
+      }
+      expectClose(joined, ref, { rtol: 2e-3, atol: 2e-4, label: `${name} prefill+steps logits` });
+    });
+  }
+
+  it('recurrent prefill ≡ chunked prefill (chunk 16 and 32)', async () => {
+    const c = parseConfig(VARIANTS['regla'] as Record<string, unknown>);
+    const w = randomWeights(c, { seed: 9 });
+    const ids = tokens(45, c.vocabSize, 2);
+    const [rec] = await gpuLogits(c, w, [ids], 'recurrent');
+    for (const C of [16, 32]) {
+      const [ch] = await gpuLogits(c, w, [ids], 'chunk', C);
+      expectClose(ch as Float32Array, rec as Float32Array, { rtol: 1e-3, atol: 1e-4, label: `chunk ${C} vs recurrent` });
+    }
+  });
+});
+

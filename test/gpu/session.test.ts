@@ -1,0 +1,82 @@
+// Session API: generate/stream/stop/cancel/reset against the float64 twin, and bad input.
+import { describe, expect, it } from 'vitest';
+import { Session } from '../../shaders/model/session.js';
+import { parseConfig } from '../../shaders/model/config.js';
+import { randomWeights } from '../../shaders/model/weights.js';
+import { cpuState, forward64 } from '../../shaders/cpu/model.js';
+import { ShapeError, WeightsFormatError } from '../../shaders/errors.js';
+import { expectClose } from './compare.js';
+import { checkLeaks, getContext } from './gpu.js';
+import { VARIANTS, tokens } from './variants.js';
+
+checkLeaks();
+
+describe('Session', () => {
+  const c = parseConfig(VARIANTS['regla'] as Record<string, unknown>);
+  const w = randomWeights(c, { seed: 11 });
+
+  it('greedy generate follows the twin argmax and streams tokens', async () => {
+    const ctx = await getContext();
+    const s = Session.create(ctx, c, w);
+    const prompt = tokens(9, c.vocabSize, 3);
+    const streamed: number[] = [];
+    const r = await s.generate(prompt, { temperature: 0 }, { maxTokens: 6, onToken: (t) => streamed.push(t) });
+    expect(r.tokens).toEqual(streamed);
+    expect(r.stopReason).toBe('length');
+    expect(s.position).toBe(prompt.length + 5);
+    // Twin: argmax step by step.
+    const st = cpuState(c);
+    let logits = forward64(c, w, st, prompt);
+    const want: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const V = c.vocabSize;
+      const row = logits.subarray(logits.length - V);
+      let best = 0;
+      for (let j = 1; j < V; j++) if ((row[j] as number) > (row[best] as number)) best = j;
+      want.push(best);
+      logits = forward64(c, w, st, [best]);
+    }
+    expect(r.tokens).toEqual(want);
+    s.dispose();
+  });
+
+  it('stops on a stop token, cancels, resets and is reproducible with a seed', async () => {
+    const ctx = await getContext();
+    const s = Session.create(ctx, c, w);
+    const prompt = tokens(5, c.vocabSize, 4);
+    const a = await s.generate(prompt, { temperature: 1, topK: 20, topP: 0.9, seed: 42 }, { maxTokens: 8 });
+    await s.reset();
+    expect(s.position).toBe(0);
+    const b = await s.generate(prompt, { temperature: 1, topK: 20, topP: 0.9, seed: 42 }, { maxTokens: 8 });
+    expect(b.tokens).toEqual(a.tokens);
+    await s.reset();
+    const stopAt = a.tokens[2] as number;
+    const st = await s.generate(prompt, { temperature: 1, topK: 20, topP: 0.9, seed: 42 }, { maxTokens: 8, stop: [stopAt] });
+    expect(st.stopReason).toBe('stop');
+    expect(st.tokens.at(-1)).toBe(stopAt);
+    await s.reset();
+    const cancelled = await s.generate(prompt, { temperature: 0 }, { maxTokens: 50, onToken: (_, i) => i === 1 && s.cancel() });
+    expect(cancelled.stopReason).toBe('cancelled');
+    expect(cancelled.tokens.length).toBe(2);
+    // prefill and step give the same logits as the twin after a reset
+    await s.reset();
+    const l1 = await s.prefill(prompt);
+    const ref = forward64(c, w, cpuState(c), prompt);
+    expectClose(l1, ref.subarray(ref.length - c.vocabSize), { rtol: 2e-3, atol: 2e-4, label: 'prefill last logits' });
+    s.dispose();
+  });
+
+  it('rejects bad tokens and bad weights with named errors, and keeps working', async () => {
+    const ctx = await getContext();
+    const s = Session.create(ctx, c, w);
+    await expect(s.prefill([1, c.vocabSize])).rejects.toThrowError(ShapeError);
+    await expect(s.prefill([1.5])).rejects.toThrowError(/token 0 = 1.5 is outside the vocabulary/);
+    await expect(s.prefill([])).rejects.toThrowError(ShapeError);
+    expect((await s.prefill([1, 2, 3])).length).toBe(c.vocabSize);
+    s.dispose();
+    const bad = new Map(w);
+    bad.delete('model.layers.0.attn.gr_proj.bias');
+    expect(() => Session.create(ctx, c, bad)).toThrowError(WeightsFormatError);
+    expect(ctx.memory.liveTensors).toBe(0);
+  });
+});
