@@ -400,16 +400,17 @@ export class GpuContext {
     const cached = this.pipelines.get(key);
     if (cached) return cached;
     const pre = preprocess(spec.file, spec.sources, defines);
-    const module = this.device.createShaderModule({ code: pre.code, label: key });
     this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code: pre.code, label: key });
     const pipeline = this.device.createComputePipeline({
       layout: 'auto',
       compute: { module, entryPoint: entry, constants: overrides },
       label: key,
     });
+    const layout = pipeline.getBindGroupLayout(0);
     // Validation is asynchronous; compileCheck() surfaces it with the mapped line.
     const scope = this.device.popErrorScope();
-    const k: Kernel = { key, file: spec.file, pipeline, layout: pipeline.getBindGroupLayout(0) };
+    const k: Kernel = { key, file: spec.file, pipeline, layout };
     this.pipelines.set(key, k);
     this.compileChecks.push(
       (async () => {

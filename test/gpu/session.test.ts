@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../shaders/model/session.js';
 import { parseConfig } from '../../shaders/model/config.js';
-import { randomWeights } from '../../shaders/model/weights.js';
+import { expectedWeights, randomWeights } from '../../shaders/model/weights.js';
 import { cpuState, forward64 } from '../../shaders/cpu/model.js';
-import { ShapeError, WeightsFormatError } from '../../shaders/errors.js';
+import { DeviceLostError, OutOfMemoryError, ShapeError, WeightsFormatError } from '../../shaders/errors.js';
+import { GpuContext } from '../../shaders/gpu/context.js';
 import { expectClose } from './compare.js';
-import { checkLeaks, getContext } from './gpu.js';
+import { checkLeaks, getContext, keepGpuAlive } from './gpu.js';
 import { VARIANTS, tokens } from './variants.js';
 
 checkLeaks();
@@ -78,5 +79,38 @@ describe('Session', () => {
     bad.delete('model.layers.0.attn.gr_proj.bias');
     expect(() => Session.create(ctx, c, bad)).toThrowError(WeightsFormatError);
     expect(ctx.memory.liveTensors).toBe(0);
+  });
+});
+
+describe('device limits and device loss', () => {
+  it('a model over the buffer limit gets an OutOfMemoryError with the numbers, and nothing leaks', async () => {
+    const ctx = await getContext();
+    const limit = ctx.limits.maxStorageBufferBindingSize;
+    const hidden = 1024;
+    const vocab = Math.ceil(limit / (hidden * 4)) + 1; // embedding one row past the limit
+    const big = parseConfig({ model_type: 'regla', hidden_size: hidden, num_hidden_layers: 1, num_heads: 8, vocab_size: vocab, tie_word_embeddings: true });
+    const zeros = new Map(expectedWeights(big).map((s) => [s.name, { shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)) }]));
+    expect(() => Session.create(ctx, big, zeros)).toThrowError(OutOfMemoryError);
+    expect(() => Session.create(ctx, big, zeros)).toThrowError(new RegExp(`model.embeddings.weight: \\d+ bytes exceeds this device's limit of ${Math.min(limit, ctx.limits.maxBufferSize)} bytes`));
+    expect(ctx.memory.liveTensors).toBe(0);
+  });
+
+  it('a lost device rejects with DeviceLostError and a new context and session work', async () => {
+    const lostCtx = await GpuContext.create(keepGpuAlive(), { label: 'lost' });
+    const c = parseConfig(VARIANTS['regla'] as Record<string, unknown>);
+    const w = randomWeights(c, { seed: 2 });
+    const s = Session.create(lostCtx, c, w);
+    await s.prefill([1, 2]);
+    lostCtx.device.destroy();
+    await expect(lostCtx.whenLost).resolves.toBeInstanceOf(DeviceLostError);
+    await expect(s.prefill([3])).rejects.toThrowError(DeviceLostError);
+    await expect(s.generate([3], { temperature: 0 }, { maxTokens: 2 })).rejects.toThrowError(DeviceLostError);
+    const fresh = await GpuContext.create(keepGpuAlive(), { label: 'fresh' });
+    const s2 = Session.create(fresh, c, w);
+    const logits = await s2.prefill([1, 2, 3]);
+    expect(logits.every(Number.isFinite)).toBe(true);
+    s2.dispose();
+    expect(fresh.memory.liveTensors).toBe(0);
+    fresh.destroy(true);
   });
 });
