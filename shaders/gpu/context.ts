@@ -116,6 +116,8 @@ export const params = (): ParamWriter => new ParamWriter();
 const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
 const UNIFORM_USAGE = 0x40 | 0x08; // UNIFORM | COPY_DST
 const READ_USAGE = 0x01 | 0x08; // MAP_READ | COPY_DST
+const RING_BYTES = 1 << 18; // uniform ring: 1024 slots of 256 bytes per submit
+const RING_ALIGN = 256; // minUniformBufferOffsetAlignment
 
 /** Bucket sizes: 256-byte granularity up to 64 KiB, then powers of 2^(1/4). */
 function bucketSize(bytes: number): number {
@@ -432,6 +434,9 @@ export class GpuContext {
   }
 
   private compileChecks: Array<Promise<void>> = [];
+  private ring: GPUBuffer | null = null;
+  private readonly ringData = new Uint8Array(RING_BYTES);
+  private ringUsed = 0;
 
   /** Awaits compilation of every pipeline created so far; throws ShaderCompileError for the first failure. */
   async compileCheck(): Promise<void> {
@@ -468,12 +473,17 @@ export class GpuContext {
   }
 
   /** Builds (and caches) a bind group: params at binding 0 (if any), storage buffers at 1…n. */
-  bindGroup(kernel: Kernel, paramsBuffer: GPUBuffer | null, bindings: readonly Binding[]): GPUBindGroup {
+  bindGroup(
+    kernel: Kernel,
+    paramsBuffer: GPUBuffer | { buffer: GPUBuffer; offset: number; size: number } | null,
+    bindings: readonly Binding[],
+  ): GPUBindGroup {
     const entries: GPUBindGroupEntry[] = [];
     const keyParts: Array<string | number> = [kernel.key];
     if (paramsBuffer) {
-      entries.push({ binding: 0, resource: { buffer: paramsBuffer } });
-      keyParts.push(bufferId(paramsBuffer));
+      const pb = 'offset' in paramsBuffer && !('mapState' in paramsBuffer) ? paramsBuffer : { buffer: paramsBuffer as GPUBuffer, offset: 0, size: undefined };
+      entries.push({ binding: 0, resource: pb.size === undefined ? { buffer: pb.buffer } : { buffer: pb.buffer, offset: pb.offset, size: pb.size } });
+      keyParts.push(`${bufferId(pb.buffer)}@${pb.offset}+${pb.size ?? '*'}`);
     }
     bindings.forEach((b, i) => {
       let buffer: GPUBuffer;
@@ -506,17 +516,19 @@ export class GpuContext {
   /** Records one dispatch. Work is batched until flush() (or a read). */
   dispatch(args: DispatchArgs): void {
     this.checkAlive();
-    let paramsBuf: { buffer: GPUBuffer; key: string } | null = null;
+    let paramsBinding: { buffer: GPUBuffer; offset: number; size: number } | null = null;
     if (args.params) {
-      const p = this.acquire(args.params.byteLength, UNIFORM_USAGE, `${args.info.op}:params`);
-      this.device.queue.writeBuffer(p.buffer, 0, args.params);
-      paramsBuf = p;
+      // Uniforms go into one ring buffer written once per submit (flush); each dispatch binds its
+      // 256-byte-aligned slot. Repeated op sequences (decode steps) then hit the bind-group cache.
+      const size = args.params.byteLength;
+      const slot = Math.ceil(size / RING_ALIGN) * RING_ALIGN;
+      if (this.ringUsed + slot > RING_BYTES) this.flush();
+      this.ring ??= this.device.createBuffer({ size: RING_BYTES, usage: UNIFORM_USAGE, label: `${this.label}:uniforms` });
+      this.ringData.set(new Uint8Array(args.params), this.ringUsed);
+      paramsBinding = { buffer: this.ring, offset: this.ringUsed, size };
+      this.ringUsed += slot;
     }
-    // The uniform write lands before this encoder is submitted, so the buffer must not be reused
-    // until after that submit: release it (deferred) right away.
-    const bg = this.bindGroup(args.kernel, paramsBuf?.buffer ?? null, args.bindings);
-    this.getEncoder();
-    if (paramsBuf) this.pendingRelease.push({ key: paramsBuf.key, buffer: paramsBuf.buffer });
+    const bg = this.bindGroup(args.kernel, paramsBinding, args.bindings);
     this.dispatchBound(args.kernel, bg, args.workgroups, args.info);
   }
 
@@ -553,6 +565,8 @@ export class GpuContext {
     this.endPass();
     const enc = this.encoder;
     this.encoder = null;
+    if (this.ring && this.ringUsed > 0) this.device.queue.writeBuffer(this.ring, 0, this.ringData.buffer, 0, this.ringUsed);
+    this.ringUsed = 0;
     this.observer?.beforeSubmit(enc);
     if (!this.lostError) this.device.queue.submit([enc.finish()]);
     this.observer?.afterSubmit();

@@ -9,6 +9,7 @@ import {
   GpuContext,
   Rng,
   Session,
+  TimestampProfiler,
   parseConfig,
   randomWeights,
   type Tensor,
@@ -101,10 +102,11 @@ async function benchGla(ctx: GpuContext): Promise<void> {
   }
   results['gla_chunk_vs_recurrent'] = rows;
   // fla's shape: B=8, H=32, D=128.
-  const flaTs = full ? [2048, 8192, 16384] : [128];
+  // B=4 at 16K: one [B, T, H, D] f32 tensor at B=8 is 2 GiB, past Dawn's 2 GiB binding limit.
+  const flaShapes: Array<[number, number]> = full ? [[8, 2048], [8, 8192], [4, 16384]] : [[1, 128]];
   const flaRows: unknown[] = [];
-  for (const T of flaTs) {
-    const [B, H, D] = full ? [8, 32, 128] : [1, 2, 32];
+  for (const [B, T] of flaShapes) {
+    const [H, D] = full ? [32, 128] : [2, 32];
     const inputs = glaInputs(ctx, rng, B, T, H, D);
     const ms = await timeIt(ctx, () => glaChunk(ctx, { ...inputs.args, chunkSize: 64 }).dispose(), full ? 5 : 1);
     const flops = chunkFlops(B, T, H, D, 64);
@@ -164,8 +166,6 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
   await session.reset();
   const before = ctx.dispatchCount;
   const r = await session.generate(prompt, { temperature: 0 }, { maxTokens });
-  const prefillDispatches = 0; // measured below
-  void prefillDispatches;
   const decodeTokens = r.tokens.length - 1;
   const perToken = r.decodeMs / Math.max(1, decodeTokens);
   const weightBytes = session.model.weightBytes;
@@ -177,6 +177,21 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
   await session.step(1);
   const stepDispatches = ctx.dispatchCount - d0;
   const perLayer = stepDispatches / cfg.numLayers;
+  // GPU time of one step, per op (each dispatch timed in its own pass: attribution, not throughput).
+  const prof = new TimestampProfiler(ctx);
+  ctx.setObserver(prof);
+  await session.step(2);
+  const timings = await prof.collect();
+  ctx.setObserver(null);
+  const byOp = new Map<string, number>();
+  let gpuNs = 0;
+  for (const t of timings) {
+    const d = t.endNs - t.startNs;
+    gpuNs += d;
+    byOp.set(t.info.op, (byOp.get(t.info.op) ?? 0) + d);
+  }
+  const top = [...byOp.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${(v / 1e3).toFixed(1)} µs`);
+  console.log(`decode step GPU time (sum of per-dispatch passes): ${(gpuNs / 1e6).toFixed(3)} ms over ${timings.length} dispatches; top: ${top.join(', ')}`);
   results['decode'] = {
     layers: cfg.numLayers,
     hidden: cfg.hiddenSize,
@@ -187,6 +202,8 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
     ratioToBound: perToken / boundMs,
     dispatchesPerToken: stepDispatches,
     dispatchesPerLayer: perLayer,
+    gpuMsPerStep: gpuNs / 1e6,
+    gpuByOpUs: Object.fromEntries([...byOp].map(([k, v]) => [k, v / 1e3])),
     totalDispatches: ctx.dispatchCount - before,
   };
   console.log(
@@ -201,10 +218,23 @@ const ctx = await GpuContext.create(gpu, { label: 'bench' });
 const adapterFeatures = [...ctx.features].join(', ');
 results['device'] = { features: adapterFeatures, full, gpuKeepAlive: typeof gpu };
 console.log(`ReGLA Studio bench (${full ? 'full sizes' : 'small sizes: run with --full on a real GPU'}); features: ${adapterFeatures}`);
-if (want('matmul')) await benchMatmul(ctx);
-if (want('bandwidth')) await benchBandwidth(ctx);
-if (want('gla')) await benchGla(ctx);
-if (want('softmax')) await benchSoftmax(ctx);
-if (want('decode')) await benchDecode(ctx);
+const sections: Array<[string, (c: GpuContext) => Promise<void>]> = [
+  ['matmul', benchMatmul],
+  ['bandwidth', benchBandwidth],
+  ['gla', benchGla],
+  ['softmax', benchSoftmax],
+  ['decode', benchDecode],
+];
+for (const [name, fn] of sections) {
+  if (!want(name)) continue;
+  try {
+    await fn(ctx);
+  } catch (e) {
+    // A section that does not fit this device (or fails) is reported, and the others still run.
+    results[`${name}_error`] = String(e);
+    console.log(`${name}: FAILED: ${String(e)}`);
+    await ctx.sync().catch(() => undefined);
+  }
+}
 if (jsonOut && args.includes('--json')) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
 ctx.destroy();

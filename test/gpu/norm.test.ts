@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, rowNorm, rowNorm64 } from '../../shaders/index.js';
+import { Rng } from '../../shaders/cpu/random.js';
+import { rowNorm } from '../../shaders/ops/norm.js';
+import { rowNorm64 } from '../../shaders/cpu/norm.js';
 import { expectClose } from './compare.js';
 import { checkLeaks, getContext } from './gpu.js';
 

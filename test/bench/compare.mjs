@@ -1,0 +1,37 @@
+// Prints the ratios between our bench (bench.ts --json) and the PyTorch/fla reference
+// (reference.py) measured in the same command on the same GPU.
+//   node test/bench/compare.mjs ours.json ref.json
+import { readFileSync } from 'node:fs';
+
+const [oursFile, refFile] = process.argv.slice(2);
+const ours = JSON.parse(readFileSync(oursFile, 'utf8'));
+const ref = JSON.parse(readFileSync(refFile, 'utf8'));
+const f = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const lines = [`reference: ${ref.device}, torch ${ref.torch}${ref.fla_error ? ` (fla: ${ref.fla_error})` : ''}`];
+if (ours.matmul && ref.matmul) {
+  lines.push(`matmul ${ours.matmul.n}³ f32: ours ${f(ours.matmul.tiledTflops, 1)} TFLOP/s, cuBLAS (TF32 off) ${f(ref.matmul.tflops, 1)} TFLOP/s → ${f(ours.matmul.tiledTflops / ref.matmul.tflops)}× cuBLAS; naive WGSL ${f(ours.matmul.naiveTflops, 1)} TFLOP/s`);
+}
+if (ours.bandwidth && ref.bandwidth) {
+  lines.push(`streaming add: ours ${f(ours.bandwidth.tbPerS)} TB/s (${f(ours.bandwidth.fractionOf443 * 100, 0)}% of 4.43), PyTorch ${f(ref.bandwidth.tbPerS)} TB/s`);
+}
+for (const row of ours.gla_chunk_fla_shape ?? []) {
+  const r = (ref.gla ?? []).find((x) => x.T === row.T && x.B === row.B);
+  if (!r) continue;
+  lines.push(
+    `chunked GLA B=${row.B} H=${row.H} D=${row.D} T=${row.T}: ours ${f(row.chunkMs, 3)} ms` +
+      (r.flaChunkMs ? `, fla chunk_gla ${f(r.flaChunkMs, 3)} ms → ${f(row.chunkMs / r.flaChunkMs)}× fla` : '') +
+      (r.torchChunkMs ? `, PyTorch chunked ${f(r.torchChunkMs, 3)} ms → ${f(row.chunkMs / r.torchChunkMs)}×` : '') +
+      (r.sdpaMs ? `; PyTorch SDPA f32 ${f(r.sdpaMs, 3)} ms` : ''),
+  );
+}
+for (const row of ours.gla_chunk_vs_recurrent ?? []) lines.push(`GLA T=${row.T} (B=${row.B} H=${row.H} D=${row.D}): chunked ${f(row.speedup, 1)}× faster than token-serial recurrent`);
+for (const row of ours.softmax_attention ?? []) {
+  const g = (ours.gla_chunk_vs_recurrent ?? []).find((x) => x.T === row.T);
+  lines.push(`softmax attention (ours) T=${row.T} H=${row.H} D=${row.D}: ${f(row.ms, 3)} ms`);
+  void g;
+}
+if (ours.decode) {
+  const d = ours.decode;
+  lines.push(`decode ${d.layers}L/${d.hidden}: ${f(d.msPerToken, 3)} ms/token, bound ${f(d.boundMs, 3)} ms → ${f(d.ratioToBound)}× the weight-bandwidth bound; ${d.dispatchesPerToken} dispatches/token (${f(d.dispatchesPerLayer)} per layer); GPU time ${f(d.gpuMsPerStep, 3)} ms/step`);
+}
+console.log(lines.join('\n'));
