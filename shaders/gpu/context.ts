@@ -323,14 +323,14 @@ export class GpuContext {
     // Anything already encoded for this tensor must run before the write: submit it first.
     if (this.encoder) this.flush();
     if (data.byteLength > 0) {
-      this.device.queue.writeBuffer(t.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+      this.device.queue.writeBuffer(t.buffer, t.byteOffset + elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
     }
   }
 
   /** Zero-fills a tensor on the GPU (in encoder order). */
   zero(t: Tensor): void {
     this.endPass();
-    this.getEncoder().clearBuffer(t.buffer, 0, Math.ceil((t.size * 4) / 4) * 4);
+    this.getEncoder().clearBuffer(t.buffer, t.byteOffset, t.size * 4);
   }
 
   /** Copies src into dst (in encoder order). */
@@ -339,7 +339,7 @@ export class GpuContext {
       throw new ShapeError(dst.name, `copy of ${count} elements out of range`);
     }
     this.endPass();
-    this.getEncoder().copyBufferToBuffer(src.buffer, srcElem * 4, dst.buffer, dstElem * 4, count * 4);
+    this.getEncoder().copyBufferToBuffer(src.buffer, src.byteOffset + srcElem * 4, dst.buffer, dst.byteOffset + dstElem * 4, count * 4);
   }
 
   /** Reads a tensor back (or a sub-range of elements). Submits pending work first. */
@@ -349,7 +349,7 @@ export class GpuContext {
     const bytes = count * 4;
     const staging = this.acquire(bytes, READ_USAGE, `${t.name}:readback`);
     this.endPass();
-    if (bytes > 0) this.getEncoder().copyBufferToBuffer(t.buffer, start * 4, staging.buffer, 0, bytes);
+    if (bytes > 0) this.getEncoder().copyBufferToBuffer(t.buffer, t.byteOffset + start * 4, staging.buffer, 0, bytes);
     this.flush();
     try {
       await Promise.race([
@@ -492,6 +492,7 @@ export class GpuContext {
       if (b instanceof Tensor) {
         b.assertAlive();
         buffer = b.buffer;
+        offset = b.byteOffset;
         size = Math.max(4, b.size * 4);
       } else if ('buffer' in b && !('mapState' in b)) {
         buffer = b.buffer;

@@ -20,6 +20,8 @@ export class Tensor {
     readonly name: string,
     private readonly onDispose: () => void,
     private readonly parent?: Tensor,
+    /** Byte offset into `buffer` (row-slice views); 0 for tensors that own their buffer. */
+    readonly byteOffset = 0,
   ) {
     this.size = numel(shape);
   }
@@ -46,7 +48,23 @@ export class Tensor {
     if (numel(shape) !== this.size) {
       throw new ShapeError(this.name, `cannot view [${this.shape.join(', ')}] as [${shape.join(', ')}]`);
     }
-    return new Tensor(this.buffer, shape, this.dtype, name, () => this.root.dispose(), this.root);
+    return new Tensor(this.buffer, shape, this.dtype, name, () => this.root.dispose(), this.root, this.byteOffset);
+  }
+
+  /**
+   * Rows [start, start + count) along the first axis, without a copy. The byte offset must be a
+   * multiple of 256 (WebGPU's storage binding alignment); layouts that slice pad their rows for it.
+   */
+  rows(start: number, count: number, name = this.name): Tensor {
+    this.assertAlive();
+    const rowElems = this.shape.slice(1).reduce((a, b) => a * b, 1);
+    const first = this.shape[0] ?? 0;
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > first) {
+      throw new ShapeError(this.name, `rows [${start}, ${start + count}) out of range ${first}`);
+    }
+    const offset = this.byteOffset + start * rowElems * 4;
+    if (offset % 256 !== 0) throw new ShapeError(this.name, `row ${start} starts at byte ${offset}, not a multiple of 256`);
+    return new Tensor(this.buffer, [count, ...this.shape.slice(1)], this.dtype, name, () => this.root.dispose(), this.root, offset);
   }
 
   dispose(): void {

@@ -61,9 +61,22 @@ interface GateWeights {
   bias: Tensor; // [out]
 }
 
+/** Row ranges of the fused input projection (absent segments are absent keys). */
+interface InputSegments {
+  q?: { row: number; rows: number };
+  k?: { row: number; rows: number };
+  v?: { row: number; rows: number };
+  gk?: { row: number; rows: number };
+  gr?: { row: number; rows: number };
+  gv?: { row: number; rows: number };
+  g?: { row: number; rows: number };
+}
+
 interface LayerWeights {
   softmax: boolean;
   attnNorm: Tensor;
+  /** All projections of attn_norm(h) in one matrix; q, k, v, g and the gates' weights are views of it. */
+  inProj: { w: Tensor; bias: Tensor; seg: InputSegments };
   q: Tensor;
   k: Tensor;
   v: Tensor;
@@ -124,21 +137,61 @@ export class GpuModel {
       return t;
     };
     const maybe = (name: string, shape?: readonly number[]): Tensor | undefined => (w.has(name) ? up(name, shape) : undefined);
-    const gate = (p: string): GateWeights | undefined => {
-      if (w.has(`${p}.weight`)) return { w: up(`${p}.weight`), bias: up(`${p}.bias`) };
-      if (w.has(`${p}.0.weight`)) return { w0: up(`${p}.0.weight`), w1: up(`${p}.1.weight`), bias: up(`${p}.1.bias`) };
-      return undefined;
-    };
     try {
       const embed = up('model.embeddings.weight');
       const layers: LayerWeights[] = [];
       for (let i = 0; i < c.numLayers; i++) {
         const p = `model.layers.${i}.`;
         const attnNorm = up(`${p}attn_norm.weight`);
-        const q = up(`${p}attn.q_proj.weight`);
-        const k = up(`${p}attn.k_proj.weight`);
-        const v = up(`${p}attn.v_proj.weight`);
         const softmax = isSoftmaxLayer(c, i);
+        // Every projection of x = attn_norm(h) lives in one [N, H] matrix (segments padded to 64 rows so
+        // each is a 256-byte-aligned row view): prefill runs one matmul per segment, decode one GEMV.
+        const segNames: Array<[keyof InputSegments, string, boolean]> = [
+          ['q', `${p}attn.q_proj.weight`, false],
+          ['k', `${p}attn.k_proj.weight`, false],
+          ['v', `${p}attn.v_proj.weight`, false],
+          ['gk', w.has(`${p}attn.gk_proj.weight`) ? `${p}attn.gk_proj.weight` : `${p}attn.gk_proj.0.weight`, w.has(`${p}attn.gk_proj.bias`)],
+          ['gr', w.has(`${p}attn.gr_proj.weight`) ? `${p}attn.gr_proj.weight` : `${p}attn.gr_proj.0.weight`, w.has(`${p}attn.gr_proj.bias`)],
+          ['gv', w.has(`${p}attn.gv_proj.weight`) ? `${p}attn.gv_proj.weight` : `${p}attn.gv_proj.0.weight`, w.has(`${p}attn.gv_proj.bias`)],
+          ['g', `${p}attn.g_proj.weight`, false],
+        ];
+        const present = segNames.filter(([, name]) => w.has(name));
+        const seg: InputSegments = {};
+        let rows = 0;
+        for (const [key, name] of present) {
+          const n = (w.get(name) as { shape: readonly number[] }).shape[0] as number;
+          seg[key] = { row: rows, rows: n };
+          rows += Math.ceil(n / 64) * 64;
+        }
+        const inW = ctx.tensor([rows, c.hiddenSize], 'f32', `${p}attn.in_proj`);
+        const inB = ctx.tensor([rows], 'f32', `${p}attn.in_proj.bias`);
+        owned.push(inW, inB);
+        ctx.zero(inW);
+        ctx.zero(inB);
+        for (const [key, name, hasBias] of present) {
+          const sg = seg[key] as { row: number; rows: number };
+          ctx.write(inW, (w.get(name) as { data: Float32Array }).data, sg.row * c.hiddenSize);
+          onProgress?.(++done, total, name);
+          if (hasBias) {
+            const bname = name.replace(/\.weight$/, '.bias');
+            ctx.write(inB, (w.get(bname) as { data: Float32Array }).data, sg.row);
+            onProgress?.(++done, total, bname);
+          }
+        }
+        const view = (key: keyof InputSegments): Tensor | undefined => {
+          const sg = seg[key];
+          return sg ? inW.rows(sg.row, sg.rows, `${p}attn.${key}_proj`) : undefined;
+        };
+        const biasView = (key: keyof InputSegments): Tensor => {
+          const sg = seg[key] as { row: number; rows: number };
+          return inB.rows(sg.row, sg.rows, `${p}attn.${key}_proj.bias`);
+        };
+        const gate = (key: 'gk' | 'gr' | 'gv', prefix: string): GateWeights | undefined => {
+          const wv = view(key);
+          if (!wv) return undefined;
+          if (w.has(`${prefix}.weight`)) return { w: wv, bias: biasView(key) };
+          return { w0: wv, w1: up(`${prefix}.1.weight`), bias: up(`${prefix}.1.bias`) };
+        };
         const convShape = (n: string): number[] => {
           const s = w.get(n)?.shape ?? [0, 1, 0];
           return [s[0] ?? 0, s[2] ?? 0];
@@ -146,9 +199,10 @@ export class GpuModel {
         const L: LayerWeights = {
           softmax,
           attnNorm,
-          q,
-          k,
-          v,
+          inProj: { w: inW, bias: inB, seg },
+          q: view('q') as Tensor,
+          k: view('k') as Tensor,
+          v: view('v') as Tensor,
           ...(softmax
             ? {}
             : (() => {
@@ -159,9 +213,9 @@ export class GpuModel {
                 if (qc) r.qConv = qc;
                 if (kc) r.kConv = kc;
                 if (vc) r.vConv = vc;
-                const gk = gate(`${p}attn.gk_proj`);
-                const gr = gate(`${p}attn.gr_proj`);
-                const gv = gate(`${p}attn.gv_proj`);
+                const gk = gate('gk', `${p}attn.gk_proj`);
+                const gr = gate('gr', `${p}attn.gr_proj`);
+                const gv = gate('gv', `${p}attn.gv_proj`);
                 if (gk) r.gk = gk;
                 if (gr) r.gr = gr;
                 if (gv) r.gv = gv;
@@ -169,7 +223,7 @@ export class GpuModel {
                   r.fmapQ = { w: up(`${p}attn.fmap_q.weight`), b: up(`${p}attn.fmap_q.bias`) };
                   r.fmapK = { w: up(`${p}attn.fmap_k.weight`), b: up(`${p}attn.fmap_k.bias`) };
                 }
-                const g = maybe(`${p}attn.g_proj.weight`);
+                const g = view('g');
                 if (g) r.g = g;
                 const gn = maybe(`${p}attn.g_norm.weight`);
                 if (gn) r.gNorm = gn;
