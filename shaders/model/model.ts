@@ -19,6 +19,8 @@ import { glaChunk, glaRecurrent } from '../ops/gla.js';
 import { attnOutput } from '../ops/attn_out.js';
 import { rope } from '../ops/rope.js';
 import { kvAppend, softmaxAttention } from '../ops/softmax_attn.js';
+import { FUSED_MAX_HIDDEN, gemvNorm, mlpPartial, MLP_MAX_SLICE } from '../ops/matmul.js';
+import { glaStep, glaStepSupported, type GlaStepDims, type PackedOffsets, type ProjOffsets } from '../ops/gla_step.js';
 
 /** Points where capture taps can observe tensors (spec §3.5). */
 export type TapPoint =
@@ -52,6 +54,8 @@ export interface ForwardOptions {
   mode?: 'chunk' | 'recurrent';
   chunkSize?: number;
   tap?: Tap | null;
+  /** false forces the unfused ops for single-token steps (the fused path is the default). */
+  fused?: boolean;
 }
 
 interface GateWeights {
@@ -95,6 +99,8 @@ interface LayerWeights {
   mlpNorm: Tensor;
   gateUp: Tensor; // [2I, H]: gate rows then up rows
   down: Tensor;
+  /** The fused decode step's packed small weights and offsets (GLA layers whose shapes it supports). */
+  step?: { packed: Tensor; packedOffsets: PackedOffsets; offsets: ProjOffsets; dims: GlaStepDims };
 }
 
 export type ProgressFn = (done: number, total: number, name: string) => void;
@@ -248,6 +254,13 @@ export class GpuModel {
           })(),
           down: up(`${p}mlp.down_proj.weight`),
         };
+        if (!softmax) {
+          const step = packStep(ctx, c, w, p, seg);
+          if (step) {
+            owned.push(step.packed);
+            L.step = step;
+          }
+        }
         layers.push(L);
       }
       const finalNorm = up('model.norm.weight');
@@ -268,9 +281,11 @@ export class GpuModel {
 /** Per-sequence state of every layer. Created empty (position 0); reset() zeroes it. */
 export class ModelState {
   position = 0;
+  /** Per GLA layer: S [1, Hkv, dkf, dv]; z [1, Hkv, dkf] (denominator); running key max [1, Hkv]. */
   readonly glaState: Array<Tensor | null> = [];
   readonly zState: Array<Tensor | null> = [];
   readonly keyMax: Array<Tensor | null> = [];
+  /** Short-conv histories [K-1, C] of q, k, v ([1, 1] placeholders without conv). */
   readonly convHist: Array<{ q: Tensor; k: Tensor; v: Tensor } | null> = [];
   readonly kv: Array<{ k: Tensor; v: Tensor; capacity: number } | null> = [];
 
@@ -280,28 +295,36 @@ export class ModelState {
   ) {
     const c = config;
     const dkf = featureDim(c);
+    const K = c.convSize;
+    const hist = (C: number, name: string): Tensor =>
+      c.useShortConv ? ctx.tensor([K - 1, C], 'f32', name) : ctx.tensor([1, 1], 'f32', name);
     for (let i = 0; i < c.numLayers; i++) {
       const sm = isSoftmaxLayer(c, i);
+      const kvKey = c.numKvHeads * c.headDimK;
       this.glaState.push(sm ? null : ctx.tensor([1, c.numKvHeads, dkf, c.headDimV], 'f32', `state.L${i}`));
-      this.zState.push(!sm && c.denominator ? ctx.tensor([1, c.numKvHeads, dkf], 'f32', `zstate.L${i}`) : null);
-      this.keyMax.push(null);
-      this.convHist.push(null);
+      this.zState.push(sm ? null : ctx.tensor([1, c.numKvHeads, dkf], 'f32', `zstate.L${i}`));
+      this.keyMax.push(sm ? null : ctx.tensor([1, c.numKvHeads], 'f32', `keymax.L${i}`));
+      this.convHist.push(
+        sm
+          ? null
+          : {
+              q: hist(c.numHeads * c.headDimK, `convq.L${i}`),
+              k: hist(kvKey, `convk.L${i}`),
+              v: hist(c.numKvHeads * c.headDimV, `convv.L${i}`),
+            },
+      );
       this.kv.push(null);
     }
     this.reset();
   }
 
-  /** Zeroes states and drops caches and histories; position back to 0. */
+  /** Zeroes states and histories, drops KV caches; position back to 0. */
   reset(): void {
     this.position = 0;
-    for (const t of this.glaState) if (t) this.ctx.zero(t);
-    for (const t of this.zState) if (t) this.ctx.zero(t);
-    for (let i = 0; i < this.keyMax.length; i++) {
-      this.keyMax[i]?.dispose();
-      this.keyMax[i] = null;
+    for (let i = 0; i < this.glaState.length; i++) {
+      for (const t of [this.glaState[i], this.zState[i], this.keyMax[i]]) if (t) this.ctx.zero(t);
       const h = this.convHist[i];
-      if (h) [h.q, h.k, h.v].forEach((t) => t.dispose());
-      this.convHist[i] = null;
+      if (h) [h.q, h.k, h.v].forEach((t) => this.ctx.zero(t));
       const kv = this.kv[i];
       if (kv) [kv.k, kv.v].forEach((t) => t.dispose());
       this.kv[i] = null;
@@ -343,8 +366,69 @@ export class ModelState {
 
   dispose(): void {
     this.reset();
-    for (const t of [...this.glaState, ...this.zState]) t?.dispose();
+    for (const t of [...this.glaState, ...this.zState, ...this.keyMax]) t?.dispose();
+    for (const h of this.convHist) if (h) [h.q, h.k, h.v].forEach((t) => t.dispose());
   }
+}
+
+/**
+ * Packs a GLA layer's small weights (conv kernels, low-rank second gate stages, hedgehog maps, the
+ * output norm) into one buffer for the fused decode step; undefined when the step does not fit.
+ */
+function packStep(
+  ctx: GpuContext,
+  c: ModelConfig,
+  w: WeightMap,
+  p: string,
+  seg: InputSegments,
+): { packed: Tensor; packedOffsets: PackedOffsets; offsets: ProjOffsets; dims: GlaStepDims } | undefined {
+  const rank = c.gateLowRankDim ?? 0;
+  const dims: GlaStepDims = {
+    Hq: c.numHeads,
+    Hkv: c.numKvHeads,
+    dk: c.headDimK,
+    dkf: featureDim(c),
+    dv: c.headDimV,
+    rank: c.gate === 'none' ? 0 : rank,
+    K: c.useShortConv ? c.convSize : 1,
+  };
+  if (!glaStepSupported(dims, c.featureMap)) return undefined;
+  const parts: Float32Array[] = [];
+  let n = 0;
+  const add = (name: string): number => {
+    const d = w.get(name);
+    if (!d) return 0;
+    const at = n;
+    parts.push(d.data);
+    n += d.data.length;
+    return at;
+  };
+  const packedOffsets: PackedOffsets = {
+    qc: add(`${p}attn.q_conv1d.weight`),
+    kc: add(`${p}attn.k_conv1d.weight`),
+    vc: add(`${p}attn.v_conv1d.weight`),
+    w1k: add(`${p}attn.gk_proj.1.weight`),
+    b1k: add(`${p}attn.gk_proj.1.bias`),
+    w1r: add(`${p}attn.gr_proj.1.weight`),
+    b1r: add(`${p}attn.gr_proj.1.bias`),
+    w1v: add(`${p}attn.gv_proj.1.weight`),
+    b1v: add(`${p}attn.gv_proj.1.bias`),
+    hqw: add(`${p}attn.fmap_q.weight`),
+    hqb: add(`${p}attn.fmap_q.bias`),
+    hkw: add(`${p}attn.fmap_k.weight`),
+    hkb: add(`${p}attn.fmap_k.bias`),
+    nw: add(`${p}attn.g_norm.weight`),
+    nb: add(`${p}attn.g_norm.bias`),
+  };
+  const packed = ctx.tensor([Math.max(1, n)], 'f32', `${p}attn.step_params`);
+  let off = 0;
+  for (const d of parts) {
+    ctx.write(packed, d, off);
+    off += d.length;
+  }
+  const at = (k: keyof InputSegments): number => seg[k]?.row ?? -1;
+  const offsets: ProjOffsets = { q: at('q'), k: at('k'), v: at('v'), gk: at('gk'), gr: at('gr'), gv: at('gv'), g: at('g') };
+  return { packed, packedOffsets, offsets, dims };
 }
 
 /** Applies a gate projection (full or low rank) to x [T, H] → logits [T, out]. */
@@ -362,6 +446,106 @@ function as(t: Tensor, shape: readonly number[]): Tensor {
   return t.view(shape);
 }
 
+/** Split-K slices of the decode MLP: enough workgroups to stream the weights, few partial rows to re-read. */
+function decodeSlices(I: number): number {
+  return Math.min(Math.max(1, I), Math.max(Math.ceil(I / MLP_MAX_SLICE), Math.min(64, Math.ceil(I / 32))));
+}
+
+/** Whether decode can run the fused path (4 dispatches per GLA layer). */
+export function canFuseDecode(model: GpuModel): boolean {
+  return model.config.hiddenSize <= FUSED_MAX_HIDDEN && model.layers.every((L) => L.softmax || L.step !== undefined);
+}
+
+/**
+ * One token through the fused decode path: per GLA layer (1) attn_norm + every input projection in
+ * one GEMV that also adds the previous MLP's split-K partials into the residual, (2) the fused layer
+ * step, (3) o_proj + residual, (4) mlp_norm + gate/up + SwiGLU + down as split-K partials.
+ */
+function decodeStep(model: GpuModel, state: ModelState, ids: Tensor): Tensor {
+  const { ctx, config: c } = model;
+  const H = c.hiddenSize;
+  const pos0 = state.position;
+  const slices = decodeSlices(c.intermediateSize);
+  let h = embedding(ctx, { ids, table: model.embed });
+  let partials: Tensor | undefined;
+  for (let li = 0; li < c.numLayers; li++) {
+    const L = model.layers[li] as LayerWeights;
+    const resid = ctx.tensor([1, H], 'f32', 'resid');
+    const proj = gemvNorm(ctx, {
+      resid: h,
+      partials,
+      normWeight: L.attnNorm,
+      eps: c.normEps,
+      w: L.inProj.w,
+      bias: L.inProj.bias,
+      residOut: resid,
+      op: 'in_proj',
+      layer: li,
+    });
+    h.dispose();
+    partials?.dispose();
+    h = resid;
+    let y: Tensor;
+    let width: number;
+    if (L.softmax) {
+      const hd = softmaxHeadDim(c);
+      const col = proj.view([proj.size, 1]);
+      const segView = (k: 'q' | 'k' | 'v', heads: number): Tensor => {
+        const sg = L.inProj.seg[k] as { row: number; rows: number };
+        return col.rows(sg.row, sg.rows).view([1, heads, hd]);
+      };
+      const qr = rope(ctx, { x: segView('q', c.numHeads), pos0, theta: c.ropeTheta });
+      const kr = rope(ctx, { x: segView('k', c.numKvHeads), pos0, theta: c.ropeTheta });
+      const cache = state.kvFor(li, pos0 + 1);
+      kvAppend(ctx, { k: kr, v: segView('v', c.numKvHeads), kCache: cache.k, vCache: cache.v, pos0 });
+      y = softmaxAttention(ctx, { q: qr, kCache: cache.k, vCache: cache.v, pos0, T: 1 });
+      width = c.numHeads * hd;
+      qr.dispose();
+      kr.dispose();
+    } else {
+      const st = L.step as NonNullable<LayerWeights['step']>;
+      const hist = state.convHist[li] as { q: Tensor; k: Tensor; v: Tensor };
+      y = glaStep(ctx, {
+        dims: st.dims,
+        gate: c.gate,
+        featureMap: c.featureMap,
+        norm: c.attnNorm,
+        denominator: c.denominator,
+        outputGate: c.useOutputGate,
+        conv: c.useShortConv,
+        invTau: c.gate === 'sigmoid' ? 1 : 1 / c.gateLogitNormalizer,
+        clampMin: c.clampMin,
+        scale: readoutScale(c),
+        eps: c.normEps,
+        first: pos0 === 0,
+        proj,
+        offsets: st.offsets,
+        packed: st.packed,
+        packedOffsets: st.packedOffsets,
+        state: state.glaState[li] as Tensor,
+        zState: state.zState[li] as Tensor,
+        keyMax: state.keyMax[li] as Tensor,
+        histQ: hist.q,
+        histK: hist.k,
+        histV: hist.v,
+        layer: li,
+      });
+      width = c.numHeads * c.headDimV;
+    }
+    proj.dispose();
+    const h2 = matmul(ctx, { x: y.view([1, width]), w: L.o, residual: h, op: 'o_proj', layer: li });
+    y.dispose();
+    h.dispose();
+    h = h2;
+    partials = mlpPartial(ctx, { h, normWeight: L.mlpNorm, eps: c.normEps, wGateUp: L.gateUp, wDown: L.down, slices, op: 'mlp', layer: li });
+  }
+  const resid = ctx.tensor([1, H], 'f32', 'resid');
+  const logits = gemvNorm(ctx, { resid: h, partials, normWeight: model.finalNorm, eps: c.normEps, w: model.lmHead, residOut: resid, op: 'lm_head' });
+  [h, partials, resid].forEach((t) => t?.dispose());
+  state.position += 1;
+  return logits.view([1, c.vocabSize]);
+}
+
 /**
  * Runs `ids` (u32 [T]) through the model, advancing `state` by T positions. Returns the logits
  * ([1, vocab] for 'last', [T, vocab] for 'all'); the caller disposes them.
@@ -372,6 +556,8 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
   if (T === 0) throw new ShapeError('ids', 'at least one token is needed');
   const pos0 = state.position;
   const tap = o.tap ?? null;
+  // Capture taps observe the unfused intermediates; without them, decode takes the fused path.
+  if (T === 1 && !tap && o.fused !== false && canFuseDecode(model)) return decodeStep(model, state, ids);
   const mode = T === 1 ? 'recurrent' : (o.mode ?? 'chunk');
   const chunkSize = o.chunkSize ?? 64;
   const dkf = featureDim(c);
@@ -402,13 +588,15 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       let q = matmul(ctx, { x: xn, w: L.q, op: 'q_proj', layer: li });
       let k = matmul(ctx, { x: xn, w: L.k, op: 'k_proj', layer: li });
       let v = matmul(ctx, { x: xn, w: L.v, op: 'v_proj', layer: li });
-      if (L.qConv && L.kConv && L.vConv) {
-        const hist = state.convHist[li];
-        const rq = shortConv(ctx, { x: q, weight: L.qConv, ...(hist ? { history: hist.q } : {}) });
-        const rk = shortConv(ctx, { x: k, weight: L.kConv, ...(hist ? { history: hist.k } : {}) });
-        const rv = shortConv(ctx, { x: v, weight: L.vConv, ...(hist ? { history: hist.v } : {}) });
-        if (hist) [hist.q, hist.k, hist.v].forEach((t) => t.dispose());
-        state.convHist[li] = { q: rq.history, k: rk.history, v: rv.history };
+      const hist = state.convHist[li];
+      if (L.qConv && L.kConv && L.vConv && hist) {
+        const rq = shortConv(ctx, { x: q, weight: L.qConv, history: hist.q });
+        const rk = shortConv(ctx, { x: k, weight: L.kConv, history: hist.k });
+        const rv = shortConv(ctx, { x: v, weight: L.vConv, history: hist.v });
+        for (const [r, t] of [[rq, hist.q], [rk, hist.k], [rv, hist.v]] as const) {
+          ctx.copy(r.history, t);
+          r.history.dispose();
+        }
         [q, k, v].forEach((t) => t.dispose());
         q = rq.y;
         k = rk.y;
@@ -448,10 +636,10 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       });
       let phiK: Tensor;
       if (c.featureMap === 'exp_norm') {
-        const mPrev = state.keyMax[li];
-        const r = expNormKeys(ctx, { k: k4, ...(A ? { A } : {}), ...(mPrev ? { mPrev } : {}) });
-        mPrev?.dispose();
-        state.keyMax[li] = r.mOut;
+        const keyMax = state.keyMax[li] as Tensor;
+        const r = expNormKeys(ctx, { k: k4, ...(A ? { A } : {}), ...(pos0 > 0 ? { mPrev: keyMax } : {}) });
+        ctx.copy(r.mOut, keyMax);
+        r.mOut.dispose();
         A?.dispose();
         A = r.A;
         phiK = r.phiK;
@@ -462,8 +650,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       if (D) tap?.('gate.logD', D, site);
       tap?.('phi.q', phiQ, site);
       tap?.('phi.k', phiK, site);
-      const keyMax = state.keyMax[li];
-      if (keyMax) tap?.('keymax', keyMax, site);
+      if (c.featureMap === 'exp_norm') tap?.('keymax', state.keyMax[li] as Tensor, site);
       // Recurrence and read-out (step 6).
       const glaArgs = {
         q: phiQ,
@@ -474,7 +661,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
         scale,
         denominator: c.denominator,
         state: state.glaState[li] as Tensor,
-        ...(state.zState[li] ? { zState: state.zState[li] as Tensor } : {}),
+        ...(c.denominator ? { zState: state.zState[li] as Tensor } : {}),
       };
       const o4 = mode === 'chunk' ? glaChunk(ctx, { ...glaArgs, chunkSize }) : glaRecurrent(ctx, glaArgs);
       tap?.('attn.o', o4, site);

@@ -1,6 +1,6 @@
 // The whole forward of every variant (seeded random weights) against the float64 twin; decode
 // step by step ≡ prefill; chunked ≡ recurrent prefill.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelState, GpuModel, forward } from '../../shaders/model/model.js';
 import { parseConfig, type ModelConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
@@ -68,3 +68,30 @@ describe('full forward of every variant vs the float64 twin', () => {
   });
 });
 
+
+describe('fused decode', () => {
+  for (const name of ['regla', 'gla_conv_gqa_tied', 'hedgehog', 'fast_decay']) {
+    it(`${name}: fused step ≡ unfused step, 4 dispatches per GLA layer`, async () => {
+      const ctx = await getContext();
+      const c = parseConfig(VARIANTS[name] as Record<string, unknown>);
+      const w = randomWeights(c, { seed: 21, gateBias: 0.5 });
+      const model = GpuModel.upload(ctx, c, w);
+      const states = [new ModelState(ctx, c), new ModelState(ctx, c)];
+      const prompt = ctx.upload(Uint32Array.from(tokens(11, c.vocabSize, 5)), [11], 'prompt');
+      for (const st of states) forward(model, st, prompt, { logits: 'last' }).dispose();
+      prompt.dispose();
+      for (let step = 0; step < 3; step++) {
+        const id = ctx.upload(Uint32Array.from([(step * 13 + 3) % c.vocabSize]), [1], 'id');
+        const d0 = ctx.dispatchCount;
+        const fused = forward(model, states[0] as ModelState, id, { logits: 'last' });
+        const dispatches = ctx.dispatchCount - d0;
+        const plain = forward(model, states[1] as ModelState, id, { logits: 'last', fused: false });
+        expectClose(await ctx.readF32(fused), await ctx.readF32(plain), { rtol: 1e-4, atol: 1e-5, label: `${name} step ${step}` });
+        expect(dispatches).toBe(4 * c.numLayers + 2); // + embedding gather and the final norm/LM head
+        [fused, plain, id].forEach((t) => t.dispose());
+      }
+      states.forEach((s) => s.dispose());
+      model.dispose();
+    });
+  }
+});
