@@ -433,6 +433,11 @@ export class GpuContext {
     return k;
   }
 
+  /** Keys (file|entry|defines|overrides) of every pipeline created so far. */
+  get pipelineKeys(): string[] {
+    return [...this.pipelines.keys()];
+  }
+
   private compileChecks: Array<Promise<void>> = [];
   private ring: GPUBuffer | null = null;
   private readonly ringData = new Uint8Array(RING_BYTES);
