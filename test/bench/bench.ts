@@ -235,6 +235,7 @@ for (const [name, fn] of sections) {
     console.log(`${name}: FAILED: ${String(e)}`);
     await ctx.sync().catch(() => undefined);
   }
+  // Written after every section, so a run stopped by a time limit still leaves its figures.
+  if (jsonOut && args.includes('--json')) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
 }
-if (jsonOut && args.includes('--json')) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
 ctx.destroy();

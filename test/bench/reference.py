@@ -70,13 +70,20 @@ gla = []
 fla_chunk = None
 fla_path = os.environ.get('FLA_PATH')
 if fla_path:
+    sys.path.insert(0, fla_path)
     try:
-        # Import fla's ops without fla/__init__ (which pulls in einops/transformers layers).
-        for name, sub in (('fla', ''), ('fla.ops', 'ops')):
-            mod = types.ModuleType(name); mod.__path__ = [os.path.join(fla_path, 'fla', sub)]; sys.modules[name] = mod
-        from fla.ops.gla.chunk import chunk_gla as fla_chunk
-    except Exception as e:  # report, keep going
-        out['fla_error'] = repr(e)
+        from fla.ops.gla import chunk_gla as fla_chunk  # fla's __init__ imports its layers only if it can
+    except Exception as first:
+        try:
+            # Without fla/__init__ (its layers need einops/transformers): stub the packages.
+            for name in [m for m in list(sys.modules) if m == 'fla' or m.startswith('fla.')]:
+                del sys.modules[name]
+            for name, sub in (('fla', ''), ('fla.ops', 'ops')):
+                mod = types.ModuleType(name); mod.__path__ = [os.path.join(fla_path, 'fla', sub)]; mod.__version__ = 'source'
+                sys.modules[name] = mod
+            from fla.ops.gla.chunk import chunk_gla as fla_chunk
+        except Exception as e:  # report, keep going
+            out['fla_error'] = f'{first!r}; then {e!r}'
 for B, T in ((8, 2048), (8, 8192), (4, 16384)):
     H, D = 32, 128
     q = torch.randn(B, T, H, D, device=dev) * 0.5
