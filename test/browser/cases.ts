@@ -2,6 +2,7 @@
 
 import { leakCounterCase, roundTripCase } from './cases/context.js';
 import { rowNormCase } from './cases/norm.js';
+import { generateCase, glaChunkCase, matmulCase, modelCase } from './cases/engine.js';
 import type { Case } from './harness.js';
 
 export const CASES: readonly Case[] = [
@@ -12,4 +13,10 @@ export const CASES: readonly Case[] = [
   rowNormCase('rmsnorm', 5, 1000),
   rowNormCase('layernorm', 7, 64),
   rowNormCase('layernorm', 33, 768),
+  matmulCase(37, 129, 65),
+  glaChunkCase(45, 16),
+  modelCase('regla', { model_type: 'regla' }),
+  modelCase('gla (conv, grouped heads)', { model_type: 'gla', num_heads: 4, num_kv_heads: 2, use_short_conv: true, gate_low_rank_dim: 4 }),
+  modelCase('hybrid regla', { model_type: 'regla', hybrid_softmax_layers: [1] }),
+  generateCase,
 ];
