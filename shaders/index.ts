@@ -11,3 +11,18 @@ export * from './model/weights.js';
 export * from './model/model.js';
 export * from './model/session.js';
 export { forward64, cpuState, type CpuState } from './cpu/model.js';
+
+// Ops, for tools that compose kernels directly (benchmarks, the profiler, custom experiments).
+export { rowNorm, type NormArgs } from './ops/norm.js';
+export { matmul, matmulNN, matmulNaive, gemvNorm, mlpPartial, type MatmulArgs } from './ops/matmul.js';
+export { embedding } from './ops/embedding.js';
+export { add, scale, silu, swiglu } from './ops/elementwise.js';
+export { shortConv } from './ops/short_conv.js';
+export { logGate, type LogGateArgs, type LogGates } from './ops/gate.js';
+export { featureMap, expNormKeys, type FeatureMapArgs, type ExpNormKeysArgs, type ExpNormKeys } from './ops/feature_map.js';
+export { glaRecurrent, glaChunk, type GlaArgs, type GlaChunkArgs, type GlaChunkTiles } from './ops/gla.js';
+export { glaStep, glaStepSupported, type GlaStepArgs } from './ops/gla_step.js';
+export { attnOutput, type AttnOutputArgs } from './ops/attn_out.js';
+export { rope } from './ops/rope.js';
+export { softmaxAttention, kvAppend } from './ops/softmax_attn.js';
+export { sample, type SampleArgs } from './ops/sampling.js';
