@@ -46,6 +46,8 @@ export interface KernelSpec {
 
 export interface Kernel {
   readonly key: string;
+  /** Small numeric id (bind-group cache keys). */
+  readonly id: number;
   readonly file: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
@@ -154,6 +156,8 @@ export class GpuContext {
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  private passPipeline: GPUComputePipeline | null = null;
+  private kernelIds = 0;
   private observer: DispatchObserver | null = null;
   private readonly dispatchListeners = new Set<(info: DispatchInfo) => void>();
   private readonly counters: MemoryCounters = {
@@ -412,7 +416,7 @@ export class GpuContext {
     const layout = pipeline.getBindGroupLayout(0);
     // Validation is asynchronous; compileCheck() surfaces it with the mapped line.
     const scope = this.device.popErrorScope();
-    const k: Kernel = { key, file: spec.file, pipeline, layout };
+    const k: Kernel = { key, id: ++this.kernelIds, file: spec.file, pipeline, layout };
     this.pipelines.set(key, k);
     this.compileChecks.push(
       (async () => {
@@ -484,7 +488,7 @@ export class GpuContext {
     bindings: readonly Binding[],
   ): GPUBindGroup {
     const entries: GPUBindGroupEntry[] = [];
-    const keyParts: Array<string | number> = [kernel.key];
+    const keyParts: Array<string | number> = [kernel.id];
     if (paramsBuffer) {
       const pb = 'offset' in paramsBuffer && !('mapState' in paramsBuffer) ? paramsBuffer : { buffer: paramsBuffer as GPUBuffer, offset: 0, size: undefined };
       entries.push({ binding: 0, resource: pb.size === undefined ? { buffer: pb.buffer } : { buffer: pb.buffer, offset: pb.offset, size: pb.size } });
@@ -559,8 +563,14 @@ export class GpuContext {
       pass.end();
       return;
     }
-    if (!this.pass) this.pass = enc.beginComputePass({ label: this.label });
-    this.pass.setPipeline(kernel.pipeline);
+    if (!this.pass) {
+      this.pass = enc.beginComputePass({ label: this.label });
+      this.passPipeline = null;
+    }
+    if (this.passPipeline !== kernel.pipeline) {
+      this.pass.setPipeline(kernel.pipeline);
+      this.passPipeline = kernel.pipeline;
+    }
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(wg[0], wg[1], wg[2]);
   }
