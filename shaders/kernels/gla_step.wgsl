@@ -28,7 +28,8 @@ struct Params {
   p_qc: u32, p_kc: u32, p_vc: u32, p_w1k: u32,    // offsets into the packed per-layer parameters
   p_b1k: u32, p_w1r: u32, p_b1r: u32, p_w1v: u32,
   p_b1v: u32, p_hqw: u32, p_hqb: u32, p_hkw: u32,
-  p_hkb: u32, p_nw: u32, p_nb: u32, _pad: u32,
+  p_hkb: u32, p_nw: u32, p_nb: u32, h_q: u32,    // h_*: offsets of the conv histories in hs
+  h_k: u32, h_v: u32, _p0: u32, _p1: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -45,9 +46,7 @@ struct Params {
 @group(0) @binding(${BIND_M}) var<storage, read_write> mk: array<f32>;   // (Hkv) running key max
 #endif
 #if CONV
-@group(0) @binding(${BIND_HQ}) var<storage, read_write> hq: array<f32>;  // (K−1, Hq·dk) conv history of q
-@group(0) @binding(${BIND_HK}) var<storage, read_write> hk: array<f32>;  // (K−1, Hkv·dk)
-@group(0) @binding(${BIND_HV}) var<storage, read_write> hv: array<f32>;  // (K−1, Hkv·dv)
+@group(0) @binding(${BIND_H}) var<storage, read_write> hs: array<f32>;   // conv histories (K−1, C) of q, k, v at h_q, h_k, h_v
 #endif
 
 var<workgroup> sq: array<f32, MAXQ>;   // q of the group, then φ(q) (G rows of dkf)
@@ -81,33 +80,15 @@ fn wg_max(v: f32, lid: u32) -> f32 {
   return r;
 }
 
-// Short causal conv + SiLU of channel c with history rows hist[(r)·C + c], r < K−1; shifts the history.
+// Short causal conv + SiLU of channel c (of C) with weights at pk[pw] and history rows hs[ho + r·C + c],
+// r < K−1 (oldest first); shifts the history by one token.
 #if CONV
-fn conv_q(c: u32, x: f32) -> f32 {
-  let C = P.Hq * P.dk;
+fn conv(c: u32, x: f32, C: u32, pw: u32, ho: u32) -> f32 {
   let K = P.K;
-  var s = pk[P.p_qc + c * K + K - 1u] * x;
-  for (var r = 0u; r + 1u < K; r++) { s += pk[P.p_qc + c * K + r] * hq[r * C + c]; }
-  for (var r = 0u; r + 2u < K; r++) { hq[r * C + c] = hq[(r + 1u) * C + c]; }
-  if (K > 1u) { hq[(K - 2u) * C + c] = x; }
-  return s * sigmoid_acc(s);
-}
-fn conv_k(c: u32, x: f32) -> f32 {
-  let C = P.Hkv * P.dk;
-  let K = P.K;
-  var s = pk[P.p_kc + c * K + K - 1u] * x;
-  for (var r = 0u; r + 1u < K; r++) { s += pk[P.p_kc + c * K + r] * hk[r * C + c]; }
-  for (var r = 0u; r + 2u < K; r++) { hk[r * C + c] = hk[(r + 1u) * C + c]; }
-  if (K > 1u) { hk[(K - 2u) * C + c] = x; }
-  return s * sigmoid_acc(s);
-}
-fn conv_v(c: u32, x: f32) -> f32 {
-  let C = P.Hkv * P.dv;
-  let K = P.K;
-  var s = pk[P.p_vc + c * K + K - 1u] * x;
-  for (var r = 0u; r + 1u < K; r++) { s += pk[P.p_vc + c * K + r] * hv[r * C + c]; }
-  for (var r = 0u; r + 2u < K; r++) { hv[r * C + c] = hv[(r + 1u) * C + c]; }
-  if (K > 1u) { hv[(K - 2u) * C + c] = x; }
+  var s = pk[pw + c * K + K - 1u] * x;
+  for (var r = 0u; r + 1u < K; r++) { s += pk[pw + c * K + r] * hs[ho + r * C + c]; }
+  for (var r = 0u; r + 2u < K; r++) { hs[ho + r * C + c] = hs[ho + (r + 1u) * C + c]; }
+  if (K > 1u) { hs[ho + (K - 2u) * C + c] = x; }
   return s * sigmoid_acc(s);
 }
 #endif
@@ -144,7 +125,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let c = h * G * dk + e;               // the group's query heads are consecutive
     var x = proj[P.off_q + c];
 #if CONV
-    x = conv_q(c, x);
+    x = conv(c, x, P.Hq * dk, P.p_qc, P.h_q);
 #endif
     sq[(e / dk) * dkf + e % dk] = x;
   }
@@ -152,7 +133,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let c = h * dk + i;
     var x = proj[P.off_k + c];
 #if CONV
-    x = conv_k(c, x);
+    x = conv(c, x, P.Hkv * dk, P.p_kc, P.h_k);
 #endif
     sk[i] = x;
 #if GATE == none
@@ -172,7 +153,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let c = h * dv + j;
     var x = proj[P.off_v + c];
 #if CONV
-    x = conv_v(c, x);
+    x = conv(c, x, P.Hkv * dv, P.p_vc, P.h_v);
 #endif
     sv[j] = x;
 #if GATE == fast_decay

@@ -20,7 +20,7 @@ import { attnOutput } from '../ops/attn_out.js';
 import { rope } from '../ops/rope.js';
 import { kvAppend, softmaxAttention } from '../ops/softmax_attn.js';
 import { FUSED_MAX_HIDDEN, gemvNorm, mlpPartial, MLP_MAX_SLICE } from '../ops/matmul.js';
-import { glaStep, glaStepSupported, type GlaStepDims, type PackedOffsets, type ProjOffsets } from '../ops/gla_step.js';
+import { glaStep, glaStepSupported, type ConvHistory, type GlaStepDims, type PackedOffsets, type ProjOffsets } from '../ops/gla_step.js';
 
 /** Points where capture taps can observe tensors (spec §3.5). */
 export type TapPoint =
@@ -285,8 +285,8 @@ export class ModelState {
   readonly glaState: Array<Tensor | null> = [];
   readonly zState: Array<Tensor | null> = [];
   readonly keyMax: Array<Tensor | null> = [];
-  /** Short-conv histories [K-1, C] of q, k, v ([1, 1] placeholders without conv). */
-  readonly convHist: Array<{ q: Tensor; k: Tensor; v: Tensor } | null> = [];
+  /** Short-conv histories: one buffer per layer, with [K-1, C] views of q, k and v (null without conv). */
+  readonly convHist: Array<(ConvHistory & { views: { q: Tensor; k: Tensor; v: Tensor } }) | null> = [];
   readonly kv: Array<{ k: Tensor; v: Tensor; capacity: number } | null> = [];
 
   constructor(
@@ -296,23 +296,21 @@ export class ModelState {
     const c = config;
     const dkf = featureDim(c);
     const K = c.convSize;
-    const hist = (C: number, name: string): Tensor =>
-      c.useShortConv ? ctx.tensor([K - 1, C], 'f32', name) : ctx.tensor([1, 1], 'f32', name);
+    // q, k, v histories back to back in one buffer, each starting on a 256-byte boundary.
+    const histories = (i: number): (ConvHistory & { views: { q: Tensor; k: Tensor; v: Tensor } }) => {
+      const widths = [c.numHeads * c.headDimK, c.numKvHeads * c.headDimK, c.numKvHeads * c.headDimV];
+      const sizes = widths.map((w) => Math.ceil(((K - 1) * w) / 64) * 64);
+      const buffer = ctx.tensor([sizes.reduce((a, b) => a + b, 0), 1], 'f32', `conv_history.L${i}`);
+      const at = [0, sizes[0] as number, (sizes[0] as number) + (sizes[1] as number)];
+      const view = (j: number): Tensor => buffer.rows(at[j] as number, (K - 1) * (widths[j] as number)).view([K - 1, widths[j] as number]);
+      return { buffer, q: at[0] as number, k: at[1] as number, v: at[2] as number, views: { q: view(0), k: view(1), v: view(2) } };
+    };
     for (let i = 0; i < c.numLayers; i++) {
       const sm = isSoftmaxLayer(c, i);
-      const kvKey = c.numKvHeads * c.headDimK;
       this.glaState.push(sm ? null : ctx.tensor([1, c.numKvHeads, dkf, c.headDimV], 'f32', `state.L${i}`));
       this.zState.push(sm ? null : ctx.tensor([1, c.numKvHeads, dkf], 'f32', `zstate.L${i}`));
       this.keyMax.push(sm ? null : ctx.tensor([1, c.numKvHeads], 'f32', `keymax.L${i}`));
-      this.convHist.push(
-        sm
-          ? null
-          : {
-              q: hist(c.numHeads * c.headDimK, `convq.L${i}`),
-              k: hist(kvKey, `convk.L${i}`),
-              v: hist(c.numKvHeads * c.headDimV, `convv.L${i}`),
-            },
-      );
+      this.convHist.push(!sm && c.useShortConv && K > 1 ? histories(i) : null);
       this.kv.push(null);
     }
     this.reset();
@@ -324,7 +322,7 @@ export class ModelState {
     for (let i = 0; i < this.glaState.length; i++) {
       for (const t of [this.glaState[i], this.zState[i], this.keyMax[i]]) if (t) this.ctx.zero(t);
       const h = this.convHist[i];
-      if (h) [h.q, h.k, h.v].forEach((t) => this.ctx.zero(t));
+      if (h) this.ctx.zero(h.buffer);
       const kv = this.kv[i];
       if (kv) [kv.k, kv.v].forEach((t) => t.dispose());
       this.kv[i] = null;
@@ -336,7 +334,7 @@ export class ModelState {
     let state = 0;
     let kvCache = 0;
     for (const t of [...this.glaState, ...this.zState, ...this.keyMax]) if (t) state += t.size * 4;
-    for (const h of this.convHist) if (h) state += (h.q.size + h.k.size + h.v.size) * 4;
+    for (const h of this.convHist) if (h) state += h.buffer.size * 4;
     for (const kv of this.kv) if (kv) kvCache += (kv.k.size + kv.v.size) * 4;
     return { state, kvCache };
   }
@@ -367,7 +365,7 @@ export class ModelState {
   dispose(): void {
     this.reset();
     for (const t of [...this.glaState, ...this.zState, ...this.keyMax]) t?.dispose();
-    for (const h of this.convHist) if (h) [h.q, h.k, h.v].forEach((t) => t.dispose());
+    for (const h of this.convHist) h?.buffer.dispose();
   }
 }
 
@@ -504,7 +502,7 @@ function decodeStep(model: GpuModel, state: ModelState, ids: Tensor): Tensor {
       kr.dispose();
     } else {
       const st = L.step as NonNullable<LayerWeights['step']>;
-      const hist = state.convHist[li] as { q: Tensor; k: Tensor; v: Tensor };
+      const hist = state.convHist[li];
       y = glaStep(ctx, {
         dims: st.dims,
         gate: c.gate,
@@ -525,9 +523,7 @@ function decodeStep(model: GpuModel, state: ModelState, ids: Tensor): Tensor {
         state: state.glaState[li] as Tensor,
         zState: state.zState[li] as Tensor,
         keyMax: state.keyMax[li] as Tensor,
-        histQ: hist.q,
-        histK: hist.k,
-        histV: hist.v,
+        ...(hist ? { hist } : {}),
         layer: li,
       });
       width = c.numHeads * c.headDimV;
@@ -588,7 +584,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       let q = matmul(ctx, { x: xn, w: L.q, op: 'q_proj', layer: li });
       let k = matmul(ctx, { x: xn, w: L.k, op: 'k_proj', layer: li });
       let v = matmul(ctx, { x: xn, w: L.v, op: 'v_proj', layer: li });
-      const hist = state.convHist[li];
+      const hist = state.convHist[li]?.views;
       if (L.qConv && L.kConv && L.vConv && hist) {
         const rq = shortConv(ctx, { x: q, weight: L.qConv, history: hist.q });
         const rk = shortConv(ctx, { x: k, weight: L.kConv, history: hist.k });

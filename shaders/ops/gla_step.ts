@@ -54,6 +54,14 @@ export interface PackedOffsets {
   nb: number;
 }
 
+/** The short-conv histories of one layer, in one buffer (so one binding serves q, k and v). */
+export interface ConvHistory {
+  buffer: Tensor;
+  q: number;
+  k: number;
+  v: number;
+}
+
 export interface GlaStepArgs {
   dims: GlaStepDims;
   gate: 'none' | 'gla' | 'sigmoid' | 'refined' | 'fast_decay';
@@ -75,9 +83,8 @@ export interface GlaStepArgs {
   state: Tensor; // [1, Hkv, dkf, dv]
   zState: Tensor; // [1, Hkv, dkf]
   keyMax: Tensor; // [1, Hkv]
-  histQ: Tensor; // [K-1, Hq·dk] (any non-empty tensor without conv)
-  histK: Tensor;
-  histV: Tensor;
+  /** Conv histories (with `conv`): one buffer holding q [K-1, Hq·dk], k, v at element offsets. */
+  hist?: ConvHistory;
   out?: Tensor; // [Hq·dv]
   layer?: number;
 }
@@ -105,9 +112,9 @@ export function glaStep(ctx: GpuContext, a: GlaStepArgs): Tensor {
   expectShape(a.zState, [1, d.Hkv, d.dkf]);
   expectShape(a.keyMax, [1, d.Hkv]);
   if (a.conv) {
-    expectShape(a.histQ, [d.K - 1, d.Hq * d.dk]);
-    expectShape(a.histK, [d.K - 1, d.Hkv * d.dk]);
-    expectShape(a.histV, [d.K - 1, d.Hkv * d.dv]);
+    const h = a.hist;
+    const need = (h?.v ?? 0) + (d.K - 1) * d.Hkv * d.dv;
+    if (!h || h.buffer.size < need) throw new ShapeError('gla_step.hist', `conv histories need ${need} elements`);
   }
   const o = a.offsets;
   const need = Math.max(o.q + d.Hq * d.dk, o.k + d.Hkv * d.dk, o.v + d.Hkv * d.dv, o.g >= 0 ? o.g + d.Hq * d.dv : 0);
@@ -123,11 +130,7 @@ export function glaStep(ctx: GpuContext, a: GlaStepArgs): Tensor {
   if (usesPacked) slots['BIND_PK'] = slot(a.packed);
   if (a.denominator) slots['BIND_Z'] = slot(a.zState);
   if (a.featureMap === 'exp_norm') slots['BIND_M'] = slot(a.keyMax);
-  if (a.conv) {
-    slots['BIND_HQ'] = slot(a.histQ);
-    slots['BIND_HK'] = slot(a.histK);
-    slots['BIND_HV'] = slot(a.histV);
-  }
+  if (a.conv && a.hist) slots['BIND_H'] = slot(a.hist.buffer);
   const kernel = ctx.kernel({
     file: 'gla_step.wgsl',
     sources: SOURCES,
@@ -157,7 +160,8 @@ export function glaStep(ctx: GpuContext, a: GlaStepArgs): Tensor {
       .u32(p.qc).u32(p.kc).u32(p.vc).u32(p.w1k)
       .u32(p.b1k).u32(p.w1r).u32(p.b1r).u32(p.w1v)
       .u32(p.b1v).u32(p.hqw).u32(p.hqb).u32(p.hkw)
-      .u32(p.hkb).u32(p.nw).u32(p.nb).u32(0)
+      .u32(p.hkb).u32(p.nw).u32(p.nb).u32(a.hist?.q ?? 0)
+      .u32(a.hist?.k ?? 0).u32(a.hist?.v ?? 0).u32(0).u32(0)
       .build(),
     bindings,
     workgroups: [d.Hkv],
