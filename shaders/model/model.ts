@@ -5,9 +5,9 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
-import { OutOfMemoryError, ShapeError } from '../errors.js';
+import { OutOfMemoryError, ShapeError, WeightsFormatError } from '../errors.js';
 import { featureDim, isSoftmaxLayer, readoutScale, softmaxHeadDim, type ModelConfig } from './config.js';
-import { expectedWeights, validateWeights, type WeightMap } from './weights.js';
+import { expectedWeights, mapSource, validateSource, validateWeights, type WeightMap, type WeightSource } from './weights.js';
 import { rowNorm } from '../ops/norm.js';
 import { matmul } from '../ops/matmul.js';
 import { embedding } from '../ops/embedding.js';
@@ -121,9 +121,19 @@ export class GpuModel {
     return this.owned.reduce((a, t) => a + t.size * 4, 0);
   }
 
-  /** Validates, checks device limits, uploads. `onProgress` is called after each tensor. */
-  static upload(ctx: GpuContext, c: ModelConfig, w: WeightMap, onProgress?: ProgressFn): GpuModel {
+  /** Uploads an in-memory weight map (see load). */
+  static async upload(ctx: GpuContext, c: ModelConfig, w: WeightMap, onProgress?: ProgressFn): Promise<GpuModel> {
     validateWeights(c, w);
+    return GpuModel.load(ctx, c, mapSource(w), onProgress);
+  }
+
+  /**
+   * Validates names and shapes, checks device limits, then streams the weights to the GPU one tensor
+   * at a time (each is read, written into its GPU buffer and dropped: no second full copy on the CPU).
+   * `onProgress` is called after each tensor. On any error every buffer allocated so far is released.
+   */
+  static async load(ctx: GpuContext, c: ModelConfig, source: WeightSource, onProgress?: ProgressFn): Promise<GpuModel> {
+    validateSource(c, source);
     const specs = expectedWeights(c);
     for (const s of specs) ctx.checkFits(s.name, s.shape.reduce((a, b) => a * b, 1) * 4);
     if (c.intermediateSize * 2 * c.hiddenSize * 4 > ctx.limits.maxStorageBufferBindingSize) {
@@ -134,38 +144,51 @@ export class GpuModel {
     const owned: Tensor[] = [];
     let done = 0;
     const total = specs.length;
-    const up = (name: string, shape?: readonly number[]): Tensor => {
-      const d = w.get(name);
-      if (!d) throw new ShapeError(name, 'missing (validated above)');
-      const t = ctx.upload(d.data, shape ?? d.shape, name);
-      owned.push(t);
+    const has = (name: string): boolean => source.shape(name) !== undefined;
+    const shapeOf = (name: string): readonly number[] => source.shape(name) ?? [];
+    /** Reads one tensor, checking the element count the shape promises. */
+    const read = async (name: string): Promise<Float32Array> => {
+      const data = await source.read(name);
+      const n = shapeOf(name).reduce((x, y) => x * y, 1);
+      if (data.length !== n) throw new WeightsFormatError(`${name}: ${data.length} values for shape [${shapeOf(name).join(', ')}] (${n})`);
+      return data;
+    };
+    /** Writes one source tensor into `t` at an element offset. */
+    const into = async (t: Tensor, name: string, offset: number): Promise<void> => {
+      ctx.write(t, await read(name), offset);
       onProgress?.(++done, total, name);
+    };
+    const up = async (name: string, shape?: readonly number[]): Promise<Tensor> => {
+      const t = ctx.tensor(shape ?? shapeOf(name), 'f32', name);
+      owned.push(t);
+      await into(t, name, 0);
       return t;
     };
-    const maybe = (name: string, shape?: readonly number[]): Tensor | undefined => (w.has(name) ? up(name, shape) : undefined);
+    const maybe = async (name: string, shape?: readonly number[]): Promise<Tensor | undefined> => (has(name) ? up(name, shape) : undefined);
     try {
-      const embed = up('model.embeddings.weight');
+      const embed = await up('model.embeddings.weight');
       const layers: LayerWeights[] = [];
       for (let i = 0; i < c.numLayers; i++) {
         const p = `model.layers.${i}.`;
-        const attnNorm = up(`${p}attn_norm.weight`);
+        const attnNorm = await up(`${p}attn_norm.weight`);
         const softmax = isSoftmaxLayer(c, i);
         // Every projection of x = attn_norm(h) lives in one [N, H] matrix (segments padded to 64 rows so
         // each is a 256-byte-aligned row view): prefill runs one matmul per segment, decode one GEMV.
+        const gateName = (g: string): string => (has(`${p}attn.${g}.weight`) ? `${p}attn.${g}.weight` : `${p}attn.${g}.0.weight`);
         const segNames: Array<[keyof InputSegments, string, boolean]> = [
           ['q', `${p}attn.q_proj.weight`, false],
           ['k', `${p}attn.k_proj.weight`, false],
           ['v', `${p}attn.v_proj.weight`, false],
-          ['gk', w.has(`${p}attn.gk_proj.weight`) ? `${p}attn.gk_proj.weight` : `${p}attn.gk_proj.0.weight`, w.has(`${p}attn.gk_proj.bias`)],
-          ['gr', w.has(`${p}attn.gr_proj.weight`) ? `${p}attn.gr_proj.weight` : `${p}attn.gr_proj.0.weight`, w.has(`${p}attn.gr_proj.bias`)],
-          ['gv', w.has(`${p}attn.gv_proj.weight`) ? `${p}attn.gv_proj.weight` : `${p}attn.gv_proj.0.weight`, w.has(`${p}attn.gv_proj.bias`)],
+          ['gk', gateName('gk_proj'), has(`${p}attn.gk_proj.bias`)],
+          ['gr', gateName('gr_proj'), has(`${p}attn.gr_proj.bias`)],
+          ['gv', gateName('gv_proj'), has(`${p}attn.gv_proj.bias`)],
           ['g', `${p}attn.g_proj.weight`, false],
         ];
-        const present = segNames.filter(([, name]) => w.has(name));
+        const present = segNames.filter(([, name]) => has(name));
         const seg: InputSegments = {};
         let rows = 0;
         for (const [key, name] of present) {
-          const n = (w.get(name) as { shape: readonly number[] }).shape[0] as number;
+          const n = shapeOf(name)[0] as number;
           seg[key] = { row: rows, rows: n };
           rows += Math.ceil(n / 64) * 64;
         }
@@ -176,31 +199,12 @@ export class GpuModel {
         ctx.zero(inB);
         for (const [key, name, hasBias] of present) {
           const sg = seg[key] as { row: number; rows: number };
-          ctx.write(inW, (w.get(name) as { data: Float32Array }).data, sg.row * c.hiddenSize);
-          onProgress?.(++done, total, name);
-          if (hasBias) {
-            const bname = name.replace(/\.weight$/, '.bias');
-            ctx.write(inB, (w.get(bname) as { data: Float32Array }).data, sg.row);
-            onProgress?.(++done, total, bname);
-          }
+          await into(inW, name, sg.row * c.hiddenSize);
+          if (hasBias) await into(inB, name.replace(/\.weight$/, '.bias'), sg.row);
         }
         const view = (key: keyof InputSegments): Tensor | undefined => {
           const sg = seg[key];
           return sg ? inW.rows(sg.row, sg.rows, `${p}attn.${key}_proj`) : undefined;
-        };
-        const biasView = (key: keyof InputSegments): Tensor => {
-          const sg = seg[key] as { row: number; rows: number };
-          return inB.rows(sg.row, sg.rows, `${p}attn.${key}_proj.bias`);
-        };
-        const gate = (key: 'gk' | 'gr' | 'gv', prefix: string): GateWeights | undefined => {
-          const wv = view(key);
-          if (!wv) return undefined;
-          if (w.has(`${prefix}.weight`)) return { w: wv, bias: biasView(key) };
-          return { w0: wv, w1: up(`${prefix}.1.weight`), bias: up(`${prefix}.1.bias`) };
-        };
-        const convShape = (n: string): number[] => {
-          const s = w.get(n)?.shape ?? [0, 1, 0];
-          return [s[0] ?? 0, s[2] ?? 0];
         };
         const L: LayerWeights = {
           softmax,
@@ -209,53 +213,40 @@ export class GpuModel {
           q: view('q') as Tensor,
           k: view('k') as Tensor,
           v: view('v') as Tensor,
-          ...(softmax
-            ? {}
-            : (() => {
-                const r: Partial<LayerWeights> = {};
-                const qc = maybe(`${p}attn.q_conv1d.weight`, convShape(`${p}attn.q_conv1d.weight`));
-                const kc = maybe(`${p}attn.k_conv1d.weight`, convShape(`${p}attn.k_conv1d.weight`));
-                const vc = maybe(`${p}attn.v_conv1d.weight`, convShape(`${p}attn.v_conv1d.weight`));
-                if (qc) r.qConv = qc;
-                if (kc) r.kConv = kc;
-                if (vc) r.vConv = vc;
-                const gk = gate('gk', `${p}attn.gk_proj`);
-                const gr = gate('gr', `${p}attn.gr_proj`);
-                const gv = gate('gv', `${p}attn.gv_proj`);
-                if (gk) r.gk = gk;
-                if (gr) r.gr = gr;
-                if (gv) r.gv = gv;
-                if (w.has(`${p}attn.fmap_q.weight`)) {
-                  r.fmapQ = { w: up(`${p}attn.fmap_q.weight`), b: up(`${p}attn.fmap_q.bias`) };
-                  r.fmapK = { w: up(`${p}attn.fmap_k.weight`), b: up(`${p}attn.fmap_k.bias`) };
-                }
-                const g = view('g');
-                if (g) r.g = g;
-                const gn = maybe(`${p}attn.g_norm.weight`);
-                if (gn) r.gNorm = gn;
-                const gnb = maybe(`${p}attn.g_norm.bias`);
-                if (gnb) r.gNormBias = gnb;
-                return r;
-              })()),
-          o: up(`${p}attn.o_proj.weight`),
-          mlpNorm: up(`${p}mlp_norm.weight`),
-          gateUp: (() => {
-            const gp = w.get(`${p}mlp.gate_proj.weight`);
-            const upw = w.get(`${p}mlp.up_proj.weight`);
-            if (!gp || !upw) throw new ShapeError(`${p}mlp`, 'missing gate/up (validated above)');
-            // One [2I, H] matrix so gate and up are one matmul; written in two halves (no CPU concat).
-            const t = ctx.tensor([2 * c.intermediateSize, c.hiddenSize], 'f32', `${p}mlp.gate_up`);
-            owned.push(t);
-            ctx.write(t, gp.data, 0);
-            ctx.write(t, upw.data, gp.data.length);
-            done += 2;
-            onProgress?.(done, total, `${p}mlp.up_proj.weight`);
-            return t;
-          })(),
-          down: up(`${p}mlp.down_proj.weight`),
+          o: await up(`${p}attn.o_proj.weight`),
+          mlpNorm: await up(`${p}mlp_norm.weight`),
+          gateUp: ctx.tensor([2 * c.intermediateSize, c.hiddenSize], 'f32', `${p}mlp.gate_up`),
+          down: await up(`${p}mlp.down_proj.weight`),
         };
+        // One [2I, H] matrix so gate and up are one matmul, written in two halves (no CPU concat).
+        owned.push(L.gateUp);
+        await into(L.gateUp, `${p}mlp.gate_proj.weight`, 0);
+        await into(L.gateUp, `${p}mlp.up_proj.weight`, c.intermediateSize * c.hiddenSize);
         if (!softmax) {
-          const step = packStep(ctx, c, w, p, seg);
+          const convShape = (n: string): number[] => [shapeOf(n)[0] ?? 0, shapeOf(n)[2] ?? 0];
+          const qc = await maybe(`${p}attn.q_conv1d.weight`, convShape(`${p}attn.q_conv1d.weight`));
+          const kc = await maybe(`${p}attn.k_conv1d.weight`, convShape(`${p}attn.k_conv1d.weight`));
+          const vc = await maybe(`${p}attn.v_conv1d.weight`, convShape(`${p}attn.v_conv1d.weight`));
+          if (qc && kc && vc) Object.assign(L, { qConv: qc, kConv: kc, vConv: vc });
+          for (const [key, name] of [['gk', 'gk_proj'], ['gr', 'gr_proj'], ['gv', 'gv_proj']] as const) {
+            const wv = view(key);
+            if (!wv) continue;
+            const sg = seg[key] as { row: number; rows: number };
+            L[key] = has(`${p}attn.${name}.weight`)
+              ? { w: wv, bias: inB.rows(sg.row, sg.rows, `${p}attn.${name}.bias`) }
+              : { w0: wv, w1: await up(`${p}attn.${name}.1.weight`), bias: await up(`${p}attn.${name}.1.bias`) };
+          }
+          if (has(`${p}attn.fmap_q.weight`)) {
+            L.fmapQ = { w: await up(`${p}attn.fmap_q.weight`), b: await up(`${p}attn.fmap_q.bias`) };
+            L.fmapK = { w: await up(`${p}attn.fmap_k.weight`), b: await up(`${p}attn.fmap_k.bias`) };
+          }
+          const g = view('g');
+          if (g) L.g = g;
+          const gn = await maybe(`${p}attn.g_norm.weight`);
+          if (gn) L.gNorm = gn;
+          const gnb = await maybe(`${p}attn.g_norm.bias`);
+          if (gnb) L.gNormBias = gnb;
+          const step = await packStep(ctx, c, source, p, seg);
           if (step) {
             owned.push(step.packed);
             L.step = step;
@@ -263,8 +254,8 @@ export class GpuModel {
         }
         layers.push(L);
       }
-      const finalNorm = up('model.norm.weight');
-      const lmHead = c.tieWordEmbeddings ? embed : up('lm_head.weight');
+      const finalNorm = await up('model.norm.weight');
+      const lmHead = c.tieWordEmbeddings ? embed : await up('lm_head.weight');
       return new GpuModel(ctx, c, embed, layers, finalNorm, lmHead, owned);
     } catch (e) {
       for (const t of owned) t.dispose();
@@ -373,13 +364,13 @@ export class ModelState {
  * Packs a GLA layer's small weights (conv kernels, low-rank second gate stages, hedgehog maps, the
  * output norm) into one buffer for the fused decode step; undefined when the step does not fit.
  */
-function packStep(
+async function packStep(
   ctx: GpuContext,
   c: ModelConfig,
-  w: WeightMap,
+  source: WeightSource,
   p: string,
   seg: InputSegments,
-): { packed: Tensor; packedOffsets: PackedOffsets; offsets: ProjOffsets; dims: GlaStepDims } | undefined {
+): Promise<{ packed: Tensor; packedOffsets: PackedOffsets; offsets: ProjOffsets; dims: GlaStepDims } | undefined> {
   const rank = c.gateLowRankDim ?? 0;
   const dims: GlaStepDims = {
     Hq: c.numHeads,
@@ -391,32 +382,33 @@ function packStep(
     K: c.useShortConv ? c.convSize : 1,
   };
   if (!glaStepSupported(dims, c.featureMap)) return undefined;
+  // These are small (conv kernels, low-rank second stages, hedgehog maps, norm weights): read them all.
   const parts: Float32Array[] = [];
   let n = 0;
-  const add = (name: string): number => {
-    const d = w.get(name);
-    if (!d) return 0;
+  const add = async (name: string): Promise<number> => {
+    if (source.shape(name) === undefined) return 0;
+    const d = await source.read(name);
     const at = n;
-    parts.push(d.data);
-    n += d.data.length;
+    parts.push(d);
+    n += d.length;
     return at;
   };
   const packedOffsets: PackedOffsets = {
-    qc: add(`${p}attn.q_conv1d.weight`),
-    kc: add(`${p}attn.k_conv1d.weight`),
-    vc: add(`${p}attn.v_conv1d.weight`),
-    w1k: add(`${p}attn.gk_proj.1.weight`),
-    b1k: add(`${p}attn.gk_proj.1.bias`),
-    w1r: add(`${p}attn.gr_proj.1.weight`),
-    b1r: add(`${p}attn.gr_proj.1.bias`),
-    w1v: add(`${p}attn.gv_proj.1.weight`),
-    b1v: add(`${p}attn.gv_proj.1.bias`),
-    hqw: add(`${p}attn.fmap_q.weight`),
-    hqb: add(`${p}attn.fmap_q.bias`),
-    hkw: add(`${p}attn.fmap_k.weight`),
-    hkb: add(`${p}attn.fmap_k.bias`),
-    nw: add(`${p}attn.g_norm.weight`),
-    nb: add(`${p}attn.g_norm.bias`),
+    qc: await add(`${p}attn.q_conv1d.weight`),
+    kc: await add(`${p}attn.k_conv1d.weight`),
+    vc: await add(`${p}attn.v_conv1d.weight`),
+    w1k: await add(`${p}attn.gk_proj.1.weight`),
+    b1k: await add(`${p}attn.gk_proj.1.bias`),
+    w1r: await add(`${p}attn.gr_proj.1.weight`),
+    b1r: await add(`${p}attn.gr_proj.1.bias`),
+    w1v: await add(`${p}attn.gv_proj.1.weight`),
+    b1v: await add(`${p}attn.gv_proj.1.bias`),
+    hqw: await add(`${p}attn.fmap_q.weight`),
+    hqb: await add(`${p}attn.fmap_q.bias`),
+    hkw: await add(`${p}attn.fmap_k.weight`),
+    hkb: await add(`${p}attn.fmap_k.bias`),
+    nw: await add(`${p}attn.g_norm.weight`),
+    nb: await add(`${p}attn.g_norm.bias`),
   };
   const packed = ctx.tensor([Math.max(1, n)], 'f32', `${p}attn.step_params`);
   let off = 0;

@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
 import { ShapeError } from '../errors.js';
 import { parseConfig, type ModelConfig } from './config.js';
-import type { WeightMap } from './weights.js';
+import { mapSource, validateWeights, type WeightMap, type WeightSource } from './weights.js';
 import { GpuModel, ModelState, forward, type ProgressFn, type Tap } from './model.js';
 import { sample } from '../ops/sampling.js';
 
@@ -63,10 +63,16 @@ export class Session {
     this.state = new ModelState(ctx, model.config);
   }
 
-  /** `config` is a normalized ModelConfig or a raw config.json object. */
-  static create(ctx: GpuContext, config: ModelConfig | Record<string, unknown>, weights: WeightMap, o: SessionOptions = {}): Session {
-    const c = 'numLayers' in config ? (config as ModelConfig) : parseConfig(config);
-    const model = GpuModel.upload(ctx, c, weights, o.onProgress);
+  /** From an in-memory weight map. `config` is a normalized ModelConfig or a raw config.json object. */
+  static async create(ctx: GpuContext, config: ModelConfig | Record<string, unknown>, weights: WeightMap, o: SessionOptions = {}): Promise<Session> {
+    const c = asConfig(config);
+    validateWeights(c, weights);
+    return Session.load(ctx, c, mapSource(weights), o);
+  }
+
+  /** From a weight source (e.g. a model folder read tensor by tensor), streamed to the GPU. */
+  static async load(ctx: GpuContext, config: ModelConfig | Record<string, unknown>, source: WeightSource, o: SessionOptions = {}): Promise<Session> {
+    const model = await GpuModel.load(ctx, asConfig(config), source, o.onProgress);
     return new Session(ctx, model, o);
   }
 
@@ -200,6 +206,10 @@ export class Session {
     this.state.dispose();
     this.model.dispose();
   }
+}
+
+function asConfig(config: ModelConfig | Record<string, unknown>): ModelConfig {
+  return 'numLayers' in config ? (config as ModelConfig) : parseConfig(config);
 }
 
 // performance.now exists in browsers, Node and Workers; the engine's lib (ES2022) does not declare it.

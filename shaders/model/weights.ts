@@ -11,6 +11,29 @@ export interface WeightData {
 }
 export type WeightMap = ReadonlyMap<string, WeightData>;
 
+/**
+ * Where weights come from: names and shapes up front, data one tensor at a time (a file reader
+ * streams byte ranges; `mapSource` serves an in-memory map). `read` returns f32 whatever the stored dtype.
+ */
+export interface WeightSource {
+  names(): Iterable<string>;
+  /** undefined when the tensor is absent. */
+  shape(name: string): readonly number[] | undefined;
+  read(name: string): Promise<Float32Array>;
+}
+
+export function mapSource(w: WeightMap): WeightSource {
+  return {
+    names: () => w.keys(),
+    shape: (name) => w.get(name)?.shape,
+    read: async (name) => {
+      const t = w.get(name);
+      if (!t) throw new WeightsFormatError(`missing tensor ${name}`);
+      return t.data;
+    },
+  };
+}
+
 export interface WeightSpec {
   name: string;
   shape: readonly number[];
@@ -97,21 +120,28 @@ export function expectedWeights(c: ModelConfig): WeightSpec[] {
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** Checks names and shapes; throws WeightsFormatError naming the tensor, expected and actual shape. */
-export function validateWeights(c: ModelConfig, w: WeightMap): void {
+/** Checks names and shapes (no data is read); throws WeightsFormatError naming the tensor, expected and actual shape. */
+export function validateSource(c: ModelConfig, w: WeightSource): void {
   const specs = expectedWeights(c);
   const names = new Set(specs.map((s) => s.name));
   for (const s of specs) {
-    const t = w.get(s.name);
-    if (!t) throw new WeightsFormatError(`missing tensor ${s.name} (expected shape [${s.shape.join(', ')}])`);
-    if (!sameShape(t.shape, s.shape)) {
-      throw new WeightsFormatError(`${s.name}: expected shape [${s.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+    const shape = w.shape(s.name);
+    if (!shape) throw new WeightsFormatError(`missing tensor ${s.name} (expected shape [${s.shape.join(', ')}])`);
+    if (!sameShape(shape, s.shape)) {
+      throw new WeightsFormatError(`${s.name}: expected shape [${s.shape.join(', ')}], got [${shape.join(', ')}]`);
     }
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== n) throw new WeightsFormatError(`${s.name}: ${t.data.length} values for shape [${s.shape.join(', ')}] (${n})`);
   }
-  for (const k of w.keys()) {
+  for (const k of w.names()) {
     if (!names.has(k)) throw new WeightsFormatError(`unexpected tensor ${k} for this config`);
+  }
+}
+
+/** validateSource for an in-memory map, plus each tensor's element count. */
+export function validateWeights(c: ModelConfig, w: WeightMap): void {
+  validateSource(c, mapSource(w));
+  for (const [name, t] of w) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== n) throw new WeightsFormatError(`${name}: ${t.data.length} values for shape [${t.shape.join(', ')}] (${n})`);
   }
 }
 

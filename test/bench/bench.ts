@@ -159,7 +159,7 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
       ? { model_type: 'regla', hidden_size: 768, num_hidden_layers: 12, num_heads: 12, vocab_size: 32000, expand_k: 0.5, expand_v: 1 }
       : { model_type: 'regla', hidden_size: 64, num_hidden_layers: 2, num_heads: 2, vocab_size: 256 },
   );
-  const session = Session.create(ctx, cfg, randomWeights(cfg, { seed: 5 }));
+  const session = await Session.create(ctx, cfg, randomWeights(cfg, { seed: 5 }));
   const prompt = Array.from({ length: 16 }, (_, i) => (i * 7) % cfg.vocabSize);
   const maxTokens = full ? 128 : 8;
   await session.generate(prompt, { temperature: 0 }, { maxTokens: 4 }); // warm-up: compile every pipeline

@@ -22,7 +22,7 @@ describe('every kernel compiles with every variant', () => {
     const ctx = await getContext();
     for (const [name, json] of Object.entries(VARIANTS)) {
       const c = parseConfig(json);
-      const model = GpuModel.upload(ctx, c, randomWeights(c, { seed: 3 }));
+      const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 3 }));
       for (const mode of ['chunk', 'recurrent'] as const) {
         const st = new ModelState(ctx, c);
         const ids = ctx.upload(Uint32Array.from(tokens(20, c.vocabSize)), [20], 'ids');

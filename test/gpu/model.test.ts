@@ -15,7 +15,7 @@ checkLeaks();
 
 async function gpuLogits(c: ModelConfig, w: ReturnType<typeof randomWeights>, blocks: number[][], mode: 'chunk' | 'recurrent', chunkSize = 16): Promise<Float32Array[]> {
   const ctx = await getContext();
-  const model = GpuModel.upload(ctx, c, w);
+  const model = await GpuModel.upload(ctx, c, w);
   const state = new ModelState(ctx, c);
   const out: Float32Array[] = [];
   try {
@@ -75,7 +75,7 @@ describe('fused decode', () => {
       const ctx = await getContext();
       const c = parseConfig(VARIANTS[name] as Record<string, unknown>);
       const w = randomWeights(c, { seed: 21, gateBias: 0.5 });
-      const model = GpuModel.upload(ctx, c, w);
+      const model = await GpuModel.upload(ctx, c, w);
       const states = [new ModelState(ctx, c), new ModelState(ctx, c)];
       const prompt = ctx.upload(Uint32Array.from(tokens(11, c.vocabSize, 5)), [11], 'prompt');
       for (const st of states) forward(model, st, prompt, { logits: 'last' }).dispose();

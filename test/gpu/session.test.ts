@@ -18,7 +18,7 @@ describe('Session', () => {
 
   it('greedy generate follows the twin argmax and streams tokens', async () => {
     const ctx = await getContext();
-    const s = Session.create(ctx, c, w);
+    const s = await Session.create(ctx, c, w);
     const prompt = tokens(9, c.vocabSize, 3);
     const streamed: number[] = [];
     const r = await s.generate(prompt, { temperature: 0 }, { maxTokens: 6, onToken: (t) => streamed.push(t) });
@@ -43,7 +43,7 @@ describe('Session', () => {
 
   it('stops on a stop token, cancels, resets and is reproducible with a seed', async () => {
     const ctx = await getContext();
-    const s = Session.create(ctx, c, w);
+    const s = await Session.create(ctx, c, w);
     const prompt = tokens(5, c.vocabSize, 4);
     const a = await s.generate(prompt, { temperature: 1, topK: 20, topP: 0.9, seed: 42 }, { maxTokens: 8 });
     await s.reset();
@@ -69,7 +69,7 @@ describe('Session', () => {
 
   it('rejects bad tokens and bad weights with named errors, and keeps working', async () => {
     const ctx = await getContext();
-    const s = Session.create(ctx, c, w);
+    const s = await Session.create(ctx, c, w);
     await expect(s.prefill([1, c.vocabSize])).rejects.toThrowError(ShapeError);
     await expect(s.prefill([1.5])).rejects.toThrowError(/token 0 = 1.5 is outside the vocabulary/);
     await expect(s.prefill([])).rejects.toThrowError(ShapeError);
@@ -77,7 +77,7 @@ describe('Session', () => {
     s.dispose();
     const bad = new Map(w);
     bad.delete('model.layers.0.attn.gr_proj.bias');
-    expect(() => Session.create(ctx, c, bad)).toThrowError(WeightsFormatError);
+    await expect(Session.create(ctx, c, bad)).rejects.toThrowError(WeightsFormatError);
     expect(ctx.memory.liveTensors).toBe(0);
   });
 });
@@ -90,8 +90,8 @@ describe('device limits and device loss', () => {
     const vocab = Math.ceil(limit / (hidden * 4)) + 1; // embedding one row past the limit
     const big = parseConfig({ model_type: 'regla', hidden_size: hidden, num_hidden_layers: 1, num_heads: 8, vocab_size: vocab, tie_word_embeddings: true });
     const zeros = new Map(expectedWeights(big).map((s) => [s.name, { shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)) }]));
-    expect(() => Session.create(ctx, big, zeros)).toThrowError(OutOfMemoryError);
-    expect(() => Session.create(ctx, big, zeros)).toThrowError(new RegExp(`model.embeddings.weight: \\d+ bytes exceeds this device's limit of ${Math.min(limit, ctx.limits.maxBufferSize)} bytes`));
+    await expect(Session.create(ctx, big, zeros)).rejects.toThrowError(OutOfMemoryError);
+    await expect(Session.create(ctx, big, zeros)).rejects.toThrowError(new RegExp(`model.embeddings.weight: \\d+ bytes exceeds this device's limit of ${Math.min(limit, ctx.limits.maxBufferSize)} bytes`));
     expect(ctx.memory.liveTensors).toBe(0);
   });
 
@@ -99,18 +99,71 @@ describe('device limits and device loss', () => {
     const lostCtx = await GpuContext.create(keepGpuAlive(), { label: 'lost' });
     const c = parseConfig(VARIANTS['regla'] as Record<string, unknown>);
     const w = randomWeights(c, { seed: 2 });
-    const s = Session.create(lostCtx, c, w);
+    const s = await Session.create(lostCtx, c, w);
     await s.prefill([1, 2]);
     lostCtx.device.destroy();
     await expect(lostCtx.whenLost).resolves.toBeInstanceOf(DeviceLostError);
     await expect(s.prefill([3])).rejects.toThrowError(DeviceLostError);
     await expect(s.generate([3], { temperature: 0 }, { maxTokens: 2 })).rejects.toThrowError(DeviceLostError);
     const fresh = await GpuContext.create(keepGpuAlive(), { label: 'fresh' });
-    const s2 = Session.create(fresh, c, w);
+    const s2 = await Session.create(fresh, c, w);
     const logits = await s2.prefill([1, 2, 3]);
     expect(logits.every(Number.isFinite)).toBe(true);
     s2.dispose();
     expect(fresh.memory.liveTensors).toBe(0);
     fresh.destroy(true);
+  });
+});
+
+describe('streaming load from a WeightSource', () => {
+  const c = parseConfig(VARIANTS['gla_conv_gqa_tied'] as Record<string, unknown>);
+  const w = randomWeights(c, { seed: 4 });
+
+  it('reads each tensor once, one at a time, reports progress, and equals the in-memory upload', async () => {
+    const ctx = await getContext();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const reads: string[] = [];
+    const source = {
+      names: () => w.keys(),
+      shape: (n: string) => w.get(n)?.shape,
+      read: async (n: string) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        reads.push(n);
+        await new Promise((r) => setTimeout(r, 0));
+        inFlight--;
+        return Float32Array.from(w.get(n)?.data ?? []);
+      },
+    };
+    const progress: number[] = [];
+    const s = await Session.load(ctx, c, source, { onProgress: (done, total) => progress.push(done / total) });
+    expect(maxInFlight).toBe(1);
+    expect(new Set(reads).size).toBe(w.size);
+    expect(progress.at(-1)).toBe(1);
+    const ids = tokens(12, c.vocabSize);
+    const a = await s.prefill(ids, { logits: 'all' });
+    s.dispose();
+    const s2 = await Session.create(ctx, c, w);
+    expect(Array.from(await s2.prefill(ids, { logits: 'all' }))).toEqual(Array.from(a));
+    s2.dispose();
+  });
+
+  it('a failing read rejects with its error and releases everything uploaded so far', async () => {
+    const ctx = await getContext();
+    let n = 0;
+    const source = {
+      names: () => w.keys(),
+      shape: (name: string) => w.get(name)?.shape,
+      read: async (name: string) => {
+        if (++n === 7) throw new WeightsFormatError(`model.safetensors: ${name}: truncated data`);
+        return w.get(name)?.data ?? new Float32Array();
+      },
+    };
+    await expect(Session.load(ctx, c, source)).rejects.toThrowError(/truncated data/);
+    expect(ctx.memory.liveTensors).toBe(0);
+    const short = { ...source, read: async (name: string) => (w.get(name)?.data ?? new Float32Array()).subarray(1) };
+    await expect(Session.load(ctx, c, short)).rejects.toThrowError(/values for shape/);
+    expect(ctx.memory.liveTensors).toBe(0);
   });
 });

@@ -70,7 +70,7 @@ export function modelCase(name: string, json: Record<string, unknown>): Case {
       const c = parseConfig({ ...tiny, ...json });
       const w = randomWeights(c, { seed: 5, gateBias: 1 });
       const ids = Array.from({ length: 21 }, (_, i) => (i * 13 + 2) % c.vocabSize);
-      const model = GpuModel.upload(ctx, c, w);
+      const model = await GpuModel.upload(ctx, c, w);
       const st = new ModelState(ctx, c);
       try {
         const ref = forward64(c, w, cpuState(c), ids);
@@ -98,7 +98,7 @@ export const generateCase: Case = {
   async run(ctx) {
     const c = parseConfig({ model_type: 'regla', ...tiny });
     const w = randomWeights(c, { seed: 8 });
-    const s = Session.create(ctx, c, w);
+    const s = await Session.create(ctx, c, w);
     try {
       const prompt = [3, 1, 4, 1, 5];
       const r = await s.generate(prompt, { temperature: 0 }, { maxTokens: 5 });

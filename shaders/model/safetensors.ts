@@ -1,0 +1,405 @@
+// safetensors reader and writer (F32/F16/BF16 widened to f32), on plain Uint8Arrays so the browser
+// and Node share it. Owns header validation (every offset and shape checked before any data is
+// touched) and the exact half-precision conversions (round-to-nearest-even, subnormals, inf, NaN).
+
+import { WeightsFormatError } from '../errors.js';
+
+/** A malformed or unsupported safetensors file; the message names the file and the tensor. */
+export class SafetensorsError extends WeightsFormatError {}
+
+export type StDtype = 'F32' | 'F16' | 'BF16';
+
+export interface StTensorInfo {
+  name: string;
+  dtype: StDtype;
+  shape: number[];
+  /** Absolute byte offsets in the file (header included). */
+  begin: number;
+  end: number;
+}
+
+export interface StHeader {
+  tensors: StTensorInfo[];
+  metadata: Record<string, string>;
+  /** Absolute offset of the first data byte: 8 + header length. */
+  dataStart: number;
+  fileSize: number;
+}
+
+const DTYPE_SIZE: Readonly<Record<StDtype, number>> = { F32: 4, F16: 2, BF16: 2 };
+const SUPPORTED = 'F32, F16, BF16';
+/** The reference implementation's limit; also keeps a corrupt length from allocating gigabytes. */
+const MAX_HEADER = 100 * 1024 * 1024;
+const METADATA_KEY = '__metadata__';
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function fail(source: string, what: string): never {
+  throw new SafetensorsError(`${source}: ${what}`);
+}
+
+// ------------------------------------------------------------------------------------- UTF-8
+// The engine's lib is ES2022 only (no TextEncoder/TextDecoder typings), and headers are small.
+
+function utf8Decode(b: Uint8Array, source: string): string {
+  const units: number[] = [];
+  let out = '';
+  const bad = (i: number): never => fail(source, `header is not valid UTF-8 (byte ${i})`);
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    let cp: number;
+    let n: number;
+    if (c < 0x80) [cp, n] = [c, 0];
+    else if (c >= 0xc2 && c < 0xe0) [cp, n] = [c & 0x1f, 1];
+    else if (c >= 0xe0 && c < 0xf0) [cp, n] = [c & 0x0f, 2];
+    else if (c >= 0xf0 && c < 0xf5) [cp, n] = [c & 0x07, 3];
+    else return bad(i);
+    if (i + n >= b.length && n > 0) return bad(i);
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k]!;
+      if ((d & 0xc0) !== 0x80) return bad(i + k);
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid UTF-8.
+    if ((n === 2 && cp < 0x800) || (n === 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return bad(i);
+    }
+    if (cp >= 0x10000) units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+    else units.push(cp);
+    if (units.length >= 8192) {
+      out += String.fromCharCode(...units);
+      units.length = 0;
+    }
+    i += n + 1;
+  }
+  return out + String.fromCharCode(...units);
+}
+
+function utf8Encode(s: string): Uint8Array {
+  const out: number[] = [];
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    // Lone surrogates become U+FFFD, as TextEncoder does.
+    const c = cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return new Uint8Array(out);
+}
+
+// ----------------------------------------------------------------------- half-precision bits
+
+const scratchF32 = new Float32Array(1);
+const scratchU32 = new Uint32Array(scratchF32.buffer);
+
+export function f16ToF32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 31) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1024 + mant) * 2 ** (exp - 25);
+}
+
+export function bf16ToF32(bits: number): number {
+  scratchU32[0] = (bits & 0xffff) << 16;
+  return scratchF32[0]!;
+}
+
+/** f32 bit pattern → f16 bits, round-to-nearest-even; NaN keeps its top payload bits (never becomes inf). */
+function f32BitsToF16(b: number): number {
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant === 0 ? 0 : mant >>> 13 || 0x200);
+  const e = exp - 112; // rebias 127 → 15
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal half: units of 2^-24; the implicit bit joins the mantissa before the shift.
+    if (e < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    let h = m >>> shift;
+    const rem = m & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && h & 1)) h++;
+    return sign | h; // a carry into 0x400 is exactly the smallest normal
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry into the exponent (up to inf) is correct
+  return sign | h;
+}
+
+/** f32 bit pattern → bf16 bits, round-to-nearest-even; NaN stays NaN (quiet bit set if truncation would give inf). */
+function f32BitsToBf16(b: number): number {
+  if ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0) {
+    const h = b >>> 16;
+    return (h & 0x7f) === 0 ? h | 0x40 : h;
+  }
+  return ((b >>> 0) + 0x8000) >>> 16;
+}
+
+/** x is taken as an f32 (rounded to f32 first), then rounded to the nearest f16, ties to even. */
+export function f32ToF16(x: number): number {
+  scratchF32[0] = x;
+  return f32BitsToF16(scratchU32[0]!);
+}
+
+/** x is taken as an f32 (rounded to f32 first), then rounded to the nearest bf16, ties to even. */
+export function f32ToBf16(x: number): number {
+  scratchF32[0] = x;
+  return f32BitsToBf16(scratchU32[0]!);
+}
+
+/** f16 bits → f32 bits for all 65,536 patterns, built on first use (256 KiB); NaN payloads kept. */
+let f16Table: Uint32Array | null = null;
+function getF16Table(): Uint32Array {
+  if (f16Table) return f16Table;
+  const t = new Uint32Array(65536);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let h = 0; h < 65536; h++) {
+    const sign = (h & 0x8000) << 16;
+    const exp = (h >> 10) & 0x1f;
+    const mant = h & 0x3ff;
+    if (exp === 31) t[h] = (sign | 0x7f800000 | (mant << 13)) >>> 0;
+    else if (exp === 0) {
+      f[0] = mant * 2 ** -24; // exact: at most 10 significant bits
+      t[h] = (sign | u[0]!) >>> 0;
+    } else t[h] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
+  }
+  return (f16Table = t);
+}
+
+// --------------------------------------------------------------------------------- reading
+
+export function readHeaderLength(first8: Uint8Array, fileSize: number, source: string): number {
+  if (first8.length < 8 || fileSize < 8) {
+    fail(source, `file is too short for a safetensors header length: ${Math.min(first8.length, fileSize)} bytes, expected at least 8`);
+  }
+  const dv = new DataView(first8.buffer, first8.byteOffset, 8);
+  const lo = dv.getUint32(0, true);
+  const hi = dv.getUint32(4, true);
+  const n = hi * 2 ** 32 + lo; // may be inexact past 2^53, but then it is rejected below anyway
+  if (n > MAX_HEADER) fail(source, `header length ${n} bytes exceeds the limit of ${MAX_HEADER} bytes (100 MB)`);
+  if (n > fileSize - 8) {
+    fail(source, `header length ${n} bytes runs past the end of the file (${fileSize} bytes, at most ${fileSize - 8} available)`);
+  }
+  if (n < 2) fail(source, `header length ${n} bytes is too small for a JSON object`);
+  return n;
+}
+
+/** Names of the top-level keys in source order (JSON.parse silently keeps the last of duplicates). */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return keys;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isDtype(v: unknown): v is StDtype {
+  return v === 'F32' || v === 'F16' || v === 'BF16';
+}
+
+export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: string): StHeader {
+  const text = utf8Decode(headerBytes, source);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new SafetensorsError(`${source}: header is not valid JSON (${detail})`, { cause: e });
+  }
+  if (!isRecord(json)) {
+    fail(source, `header must be a JSON object of tensors, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`);
+  }
+  const seen = new Set<string>();
+  for (const k of topLevelKeys(text)) {
+    if (seen.has(k)) fail(source, `tensor "${k}" appears twice in the header`);
+    seen.add(k);
+  }
+
+  const dataStart = 8 + headerBytes.length;
+  const dataSize = fileSize - dataStart;
+  const metadata: Record<string, string> = {};
+  const tensors: StTensorInfo[] = [];
+  for (const [name, entry] of Object.entries(json)) {
+    if (name === METADATA_KEY) {
+      if (!isRecord(entry)) fail(source, `${METADATA_KEY} must be an object of strings`);
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v !== 'string') fail(source, `${METADATA_KEY}.${k} must be a string, got ${JSON.stringify(v)}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const where = `${source}: tensor "${name}"`;
+    const bad = (what: string): never => {
+      throw new SafetensorsError(`${where}: ${what}`);
+    };
+    if (!isRecord(entry)) bad(`entry must be an object {dtype, shape, data_offsets}, got ${JSON.stringify(entry)}`);
+    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+    if (!isDtype(dtype)) bad(`unsupported dtype ${JSON.stringify(dtype)} (supported: ${SUPPORTED})`);
+    const dt = dtype as StDtype;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      bad(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    }
+    const dims = shape as number[];
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
+      bad(`data_offsets must be [begin, end] non-negative integers, got ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end < begin) bad(`data_offsets end ${end} is before begin ${begin}`);
+    let numel = 1;
+    for (const d of dims) {
+      numel *= d;
+      if (!Number.isSafeInteger(numel * DTYPE_SIZE[dt])) bad(`shape ${JSON.stringify(dims)} is too large`);
+    }
+    const expected = numel * DTYPE_SIZE[dt];
+    if (end - begin !== expected) {
+      bad(`byte length ${end - begin} (data_offsets [${begin}, ${end}]) does not match ${dt} shape ${JSON.stringify(dims)}: expected ${expected} bytes`);
+    }
+    if (end > dataSize) {
+      bad(`data_offsets [${begin}, ${end}] run past the end of the data (${Math.max(dataSize, 0)} bytes after the header; the file may be truncated)`);
+    }
+    tensors.push({ name, dtype: dt, shape: [...dims], begin: dataStart + begin, end: dataStart + end });
+  }
+
+  const byOffset = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1]!;
+    const cur = byOffset[i]!;
+    // Zero-size tensors own no bytes, so they cannot overlap anything.
+    if (cur.begin < prev.end && cur.end > cur.begin) {
+      fail(
+        source,
+        `tensor "${cur.name}" (bytes ${cur.begin - dataStart}..${cur.end - dataStart}) overlaps tensor "${prev.name}" (bytes ${prev.begin - dataStart}..${prev.end - dataStart})`,
+      );
+    }
+  }
+  return { tensors, metadata, dataStart, fileSize };
+}
+
+export function decodeTensor(info: StTensorInfo, bytes: Uint8Array, source: string): Float32Array {
+  const expected = info.end - info.begin;
+  if (bytes.length !== expected) {
+    fail(source, `tensor "${info.name}": got ${bytes.length} bytes of data, expected ${expected} (${info.dtype} ${JSON.stringify(info.shape)})`);
+  }
+  const n = expected / DTYPE_SIZE[info.dtype];
+  const out = new Float32Array(n);
+  if (info.dtype === 'F32') {
+    if (LITTLE_ENDIAN) {
+      // Copy the bytes once into the output; this works whatever the alignment of `bytes`.
+      new Uint8Array(out.buffer).set(bytes);
+    } else {
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true);
+    }
+    return out;
+  }
+  const outBits = new Uint32Array(out.buffer);
+  const aligned = LITTLE_ENDIAN && bytes.byteOffset % 2 === 0;
+  const src = aligned ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : null;
+  const dv = aligned ? null : new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const at = (i: number): number => (src ? src[i]! : dv!.getUint16(2 * i, true));
+  if (info.dtype === 'BF16') {
+    if (src) for (let i = 0; i < n; i++) outBits[i] = src[i]! << 16;
+    else for (let i = 0; i < n; i++) outBits[i] = at(i) << 16;
+  } else {
+    const t = getF16Table();
+    if (src) for (let i = 0; i < n; i++) outBits[i] = t[src[i]!]!;
+    else for (let i = 0; i < n; i++) outBits[i] = t[at(i)]!;
+  }
+  return out;
+}
+
+export function readSafetensors(
+  file: Uint8Array,
+  source = 'model.safetensors',
+): { header: StHeader; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
+  const n = readHeaderLength(file.subarray(0, 8), file.length, source);
+  const header = parseHeader(file.subarray(8, 8 + n), file.length, source);
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const info of header.tensors) {
+    tensors.set(info.name, { shape: info.shape, data: decodeTensor(info, file.subarray(info.begin, info.end), source) });
+  }
+  return { header, tensors };
+}
+
+// --------------------------------------------------------------------------------- writing
+
+export function writeSafetensors(
+  tensors: Iterable<[string, { shape: readonly number[]; data: Float32Array }]>,
+  o: { dtype?: StDtype; metadata?: Record<string, string> } = {},
+): Uint8Array {
+  const dtype = o.dtype ?? 'F32';
+  if (!isDtype(dtype)) throw new SafetensorsError(`writeSafetensors: unsupported dtype ${JSON.stringify(dtype)} (supported: ${SUPPORTED})`);
+  const size = DTYPE_SIZE[dtype];
+  const list = [...tensors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const header: Record<string, unknown> = {};
+  if (o.metadata) header[METADATA_KEY] = { ...o.metadata };
+  let offset = 0;
+  for (let i = 0; i < list.length; i++) {
+    const [name, t] = list[i]!;
+    if (name === METADATA_KEY) throw new SafetensorsError(`writeSafetensors: "${METADATA_KEY}" cannot be a tensor name`);
+    if (i > 0 && list[i - 1]![0] === name) throw new SafetensorsError(`writeSafetensors: tensor "${name}" given twice`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(`writeSafetensors: tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
+    }
+    const numel = t.shape.reduce((a, d) => a * d, 1);
+    if (numel !== t.data.length) {
+      throw new SafetensorsError(`writeSafetensors: tensor "${name}": shape ${JSON.stringify(t.shape)} has ${numel} elements but data has ${t.data.length}`);
+    }
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + numel * size] };
+    offset += numel * size;
+  }
+  const json = utf8Encode(JSON.stringify(header));
+  const headerLen = Math.ceil(json.length / 8) * 8; // space padding keeps the data 8-byte aligned
+  const dataStart = 8 + headerLen;
+  const out = new Uint8Array(dataStart + offset);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, headerLen % 2 ** 32, true);
+  dv.setUint32(4, Math.floor(headerLen / 2 ** 32), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, dataStart);
+
+  let pos = dataStart;
+  for (const [, t] of list) {
+    const n = t.data.length;
+    if (dtype === 'F32') {
+      if (LITTLE_ENDIAN) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, n * 4), pos);
+      else for (let i = 0; i < n; i++) dv.setFloat32(pos + 4 * i, t.data[i]!, true);
+    } else {
+      const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, n);
+      const conv = dtype === 'F16' ? f32BitsToF16 : f32BitsToBf16;
+      if (LITTLE_ENDIAN) {
+        const dst = new Uint16Array(out.buffer, pos, n); // pos is even: dataStart and every offset are
+        for (let i = 0; i < n; i++) dst[i] = conv(bits[i]!);
+      } else for (let i = 0; i < n; i++) dv.setUint16(pos + 2 * i, conv(bits[i]!), true);
+    }
+    pos += n * size;
+  }
+  return out;
+}
