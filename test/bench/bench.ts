@@ -176,7 +176,8 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
   const d0 = ctx.dispatchCount;
   await session.step(1);
   const stepDispatches = ctx.dispatchCount - d0;
-  const perLayer = stepDispatches / cfg.numLayers;
+  // The embedding gather and the final norm + LM head are the two dispatches outside the layers.
+  const perLayer = (stepDispatches - 2) / cfg.numLayers;
   // GPU time of one step, per op (each dispatch timed in its own pass: attribution, not throughput).
   const prof = new TimestampProfiler(ctx);
   ctx.setObserver(prof);
@@ -209,7 +210,7 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
   console.log(
     `decode ${cfg.numLayers}L hidden ${cfg.hiddenSize}: ${perToken.toFixed(3)} ms/token (${(1000 / perToken).toFixed(0)} tok/s), ` +
       `weights ${(weightBytes / 1e6).toFixed(1)} MB → bandwidth bound ${boundMs.toFixed(3)} ms (ratio ${(perToken / boundMs).toFixed(2)}×), ` +
-      `${stepDispatches} dispatches/token = ${perLayer.toFixed(2)} per layer (+ head)`,
+      `${stepDispatches} dispatches/token = ${perLayer.toFixed(2)} per layer + 2 (embedding, LM head)`,
   );
   session.dispose();
 }
