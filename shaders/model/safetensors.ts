@@ -139,7 +139,7 @@ function f32BitsToBf16(b: number): number {
     const h = b >>> 16;
     return (h & 0x7f) === 0 ? h | 0x40 : h;
   }
-  return ((b >>> 0) + 0x8000) >>> 16;
+  return ((b >>> 0) + 0x7fff + ((b >>> 16) & 1)) >>> 16;
 }
 
 /** x is taken as an f32 (rounded to f32 first), then rounded to the nearest f16, ties to even. */
