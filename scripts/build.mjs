@@ -6,7 +6,7 @@
 // `bundle` is what the CLI, benches and browser tests use; for node the `webgpu` package (Dawn's
 // native addon) stays external, so bundles run where node_modules/webgpu or .gpu/run.sh provides it.
 import { build } from 'esbuild';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -126,7 +126,9 @@ async function buildOptional(name, required, outDir = 'dist') {
     if (required) throw new Error(`${name}: its entry ${t.entry} does not exist yet`);
     return null;
   }
-  return bundle(t.entry, join(outDir, t.out), { platform: 'node', banner: t.banner, sourcemap: 'linked' });
+  const out = await bundle(t.entry, join(outDir, t.out), { platform: 'node', banner: t.banner, sourcemap: 'linked' });
+  if (t.banner.startsWith('#!')) await chmod(out, 0o755); // runnable as ./dist/cli/regla.mjs
+  return out;
 }
 
 /** main + preload + renderer (what Electron loads), plus the CLI when it exists. */
