@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One call on the GPU machine: our bench, the PyTorch/fla reference and the ratios, all in one run.
+# Here first:  bash ../shared/gpu/prepare.sh && node scripts/build.mjs bundle test/bench/bench.ts .bench/bench.mjs
+#              (and fla's public source copied into ./fla — git-ignored, never committed)
+# Device run:  carry [".gpu", ".bench", "fla"], command "bash test/bench/h200.sh"
+set -uo pipefail
+out=${OUT:-.bench/out}
+mkdir -p "$out"
+bash .gpu/run.sh node .bench/bench.mjs --full --json "$out/ours.json" "$@" 2>&1 | grep -v 'artificially reduced' | tee "$out/ours.log"
+FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/bench/reference.py "$out/ref.json" > "$out/ref.log" 2>&1 || tail -5 "$out/ref.log"
+PATH="/tmp/gpu-bin:$PATH" node test/bench/compare.mjs "$out/ours.json" "$out/ref.json" | tee "$out/ratios.txt"
