@@ -13,6 +13,7 @@ import {
   type Tensor,
 } from '../../shaders/index.js';
 import { loadTokenizer, openModelFolder, type ModelFolder } from './model-folder.js';
+import { PROFILE_HELP, PROFILE_SPEC, cmdProfile } from './profile.js';
 
 /** A bad command line (exit 2). */
 class UsageError extends Error {}
@@ -40,6 +41,7 @@ commands:
   run    generate text from a prompt; prints tokens/s and per-layer gate saturation
   eval   perplexity of a text file; can dump the logits as .npy
   info   the model's normalized config, parameter count, weight memory, the GPU's limits
+  profile  per-kernel GPU timings over sequence lengths and chunk sizes; Chrome trace + CSV
 
 A model is a folder with config.json, model.safetensors (or shards listed in
 model.safetensors.index.json) and tokenizer.json.
@@ -478,6 +480,12 @@ function human(n: number, unit: string): string {
 
 const COMMANDS: Record<string, (a: Parsed) => Promise<void>> = { run: cmdRun, eval: cmdEval, info: cmdInfo };
 
+// `regla profile` lives in profile.ts; registered here so parsing, help and exit codes stay shared.
+SPECS['profile'] = PROFILE_SPEC;
+HELP['profile'] = PROFILE_HELP;
+COMMANDS['profile'] = (a) =>
+  cmdProfile(a, { gpu, usage: (m) => new UsageError(m), quantization: 'disabled', write: out });
+
 async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined) throw new UsageError('missing command: run, eval or info (see regla --help)');
@@ -487,7 +495,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const fn = COMMANDS[cmd];
-  if (!fn) throw new UsageError(`unknown command "${cmd}" (commands: run, eval, info; see regla --help)`);
+  if (!fn) throw new UsageError(`unknown command "${cmd}" (commands: run, eval, info, profile; see regla --help)`);
   if (rest.includes('--help') || rest.includes('-h')) {
     out(`${HELP[cmd]!}\n`);
     return 0;

@@ -548,6 +548,10 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
   if (T === 1 && !tap && o.fused !== false && canFuseDecode(model)) return decodeStep(model, state, ids);
   const mode = T === 1 ? 'recurrent' : (o.mode ?? 'chunk');
   const chunkSize = o.chunkSize ?? 64;
+  // Checked before anything is allocated, so a bad option leaves no live tensors behind.
+  if (mode === 'chunk' && !(Number.isInteger(chunkSize) && chunkSize % 16 === 0 && chunkSize >= 16 && chunkSize <= 128)) {
+    throw new ShapeError('chunkSize', `${chunkSize} must be a multiple of 16 in 16…128`);
+  }
   const dkf = featureDim(c);
   const scale = readoutScale(c);
   const Hq = c.numHeads;

@@ -1,7 +1,7 @@
 // Every .wgsl kernel compiles (no ShaderCompileError, no validation error) for every variant's
 // configuration: each variant runs chunked and recurrent prefill, fused and unfused decode, and
 // sampling in every mode; the kernels no model uses (benchmark baselines, elementwise helpers) run
-// directly. Then every kernel file must have been compiled at least once.
+// directly, and with capture on, every reduction. Then every kernel file must have been compiled.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GpuModel, ModelState, forward } from '../../shaders/model/model.js';
@@ -10,6 +10,7 @@ import { randomWeights } from '../../shaders/model/weights.js';
 import { matmulNN, matmulNaive } from '../../shaders/ops/matmul.js';
 import { add, scale, silu } from '../../shaders/ops/elementwise.js';
 import { sample } from '../../shaders/ops/sampling.js';
+import { Capture } from '../../shaders/capture/capture.js';
 import { checkLeaks, getContext } from './gpu.js';
 import { VARIANTS, tokens } from './variants.js';
 
@@ -27,7 +28,13 @@ describe('every kernel compiles with every variant', () => {
         const st = new ModelState(ctx, c);
         const ids = ctx.upload(Uint32Array.from(tokens(20, c.vocabSize)), [20], 'ids');
         const one = ctx.upload(Uint32Array.from([1]), [1], 'one');
-        const logits = forward(model, st, ids, { logits: 'all', mode, chunkSize: 16 });
+        // The recurrent pass also runs every capture reduction on every tap point.
+        const capture = mode === 'recurrent' ? new Capture(ctx, { quantities: ['gate', 'phi', 'state', 'output', 'logits'], gateScale: 'logit' }) : null;
+        const logits = forward(model, st, ids, { logits: 'all', mode, chunkSize: 16, tap: capture?.tap ?? null });
+        if (capture) {
+          await capture.collect();
+          capture.dispose();
+        }
         const l2 = forward(model, st, one, { logits: 'last', fused: mode === 'chunk' });
         for (const [temperature, topK, topP] of [[0, 0, 1], [1, 0, 1], [0.8, 5, 1], [0.8, 0, 0.9], [1.2, 7, 0.5]] as const) {
           sample(ctx, { logits: l2, temperature, topK, topP, seed: 1, step: 0 }).dispose();

@@ -1,0 +1,140 @@
+// `regla profile`: runs profileRun over a grid of prompt lengths × chunk sizes on one loaded model,
+// prints a short kernel table and writes a Chrome trace (and optionally the CSV kernel table).
+// regla.ts owns argument parsing and errors; this module gets the parsed options and a GPU factory.
+
+import { writeFile } from 'node:fs/promises';
+import { GpuContext, Session, profileRun, toChromeTrace, toCsv, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
+import { openModelFolder } from './model-folder.js';
+
+export const PROFILE_HELP = `usage: regla profile --model DIR --out TRACE.json [options]
+
+For every prompt length × chunk size: a prompt of that many tokens (ids cycling through the
+vocabulary), its prefill and 16 decode tokens, repeated after one discarded warm-up. Prints the
+heaviest kernels and writes a Chrome trace (chrome://tracing, ui.perfetto.dev).
+
+  --model DIR          model folder (required)
+  --out FILE           trace-event JSON to write (required)
+  --csv FILE           also write the per-kernel table as CSV
+  --seq LIST           prompt lengths, comma-separated (default 256,1024)
+  --chunk LIST         chunk sizes, multiples of 16 in 16..128 (default 64)
+  --repeat N           measured repeats (default 3)
+  --decode N           decode tokens per repeat (default 16)
+  --mode M             per-op: each dispatch its own timed pass (attribution);
+                       fused: the engine's batching, timed on the CPU (throughput) (default per-op)
+  --help               this text`;
+
+export const PROFILE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> = {
+  model: 'string',
+  out: 'string',
+  csv: 'string',
+  seq: 'string',
+  chunk: 'string',
+  repeat: 'int',
+  decode: 'int',
+  mode: 'string',
+  help: 'flag',
+};
+
+export interface ProfileDeps {
+  gpu: () => GPU;
+  /** Builds the CLI's usage error (exit 2). */
+  usage: (message: string) => Error;
+  /** How the host configured Dawn's timestamp quantization. */
+  quantization: string;
+  write: (s: string) => void;
+}
+
+function list(v: unknown, name: string, fallback: number[], ok: (n: number) => boolean, what: string, deps: ProfileDeps): number[] {
+  if (v === undefined) return fallback;
+  const parts = String(v).split(',').map((s) => s.trim());
+  const ns = parts.map(Number);
+  if (parts.some((s) => s === '') || ns.some((n) => !Number.isInteger(n) || !ok(n))) {
+    throw deps.usage(`profile: --${name} must be a comma-separated list of ${what}, got "${String(v)}"`);
+  }
+  return ns;
+}
+
+const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+
+/** The heaviest kernels of a report (by total time per repeat; by count without times). */
+export function kernelTable(r: ProfileReport, rows = 8): string {
+  const lines = [
+    `${r.variant} (${r.mode}): prefill ${r.promptTokens} tokens ${fmt(r.totals.prefillMs, 3)} ms, ` +
+      `decode ${fmt(r.totals.decodeMsPerToken, 3)} ms/token (${r.totals.source} time` +
+      `${r.precision.quantized ? ', timestamps quantized to 65.5 µs' : ''})`,
+    `  ${'phase'.padEnd(8)}${'op'.padEnd(18)}${'kernel'.padEnd(24)}${'count'.padStart(6)}${'median µs'.padStart(11)}${'GFLOP/s'.padStart(10)}${'GB/s'.padStart(9)}`,
+  ];
+  const weight = (c: number, us: number): number => (Number.isFinite(us) ? c * us : c);
+  const top = [...r.perOp].sort((a, b) => weight(b.count, b.medianUs) - weight(a.count, a.medianUs)).slice(0, rows);
+  for (const s of top) {
+    lines.push(
+      `  ${s.phase.padEnd(8)}${s.op.slice(0, 17).padEnd(18)}${s.kernel.slice(0, 23).padEnd(24)}${fmt(s.count, 0).padStart(6)}` +
+        `${fmt(s.medianUs).padStart(11)}${fmt(s.gflops).padStart(10)}${fmt(s.gbps).padStart(9)}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function cmdProfile(a: ReadonlyMap<string, string | number | boolean>, deps: ProfileDeps): Promise<void> {
+  const dir = a.get('model');
+  const outPath = a.get('out');
+  if (typeof dir !== 'string' || dir === '') throw deps.usage('profile: --model is required (see regla profile --help)');
+  if (typeof outPath !== 'string' || outPath === '') throw deps.usage('profile: --out is required (see regla profile --help)');
+  const csvPath = a.get('csv');
+  const seqs = list(a.get('seq'), 'seq', [256, 1024], (n) => n >= 1, 'integers ≥ 1', deps);
+  const chunks = list(a.get('chunk'), 'chunk', [64], (n) => n >= 16 && n <= 128 && n % 16 === 0, 'multiples of 16 in 16..128', deps);
+  const repeat = a.get('repeat') ?? 3;
+  if (typeof repeat !== 'number' || repeat < 1) throw deps.usage(`profile: --repeat must be an integer ≥ 1, got ${String(repeat)}`);
+  const decode = a.get('decode') ?? 16;
+  if (typeof decode !== 'number' || decode < 0) throw deps.usage(`profile: --decode must be an integer ≥ 0, got ${String(decode)}`);
+  const mode = a.get('mode') ?? 'per-op';
+  if (mode !== 'per-op' && mode !== 'fused') throw deps.usage(`profile: --mode must be per-op or fused, got "${String(mode)}"`);
+
+  const folder = await openModelFolder(dir);
+  const reports: ProfileReport[] = [];
+  let adapter: Record<string, string> = {};
+  let features: string[] = [];
+  try {
+    const ad = await deps.gpu().requestAdapter({ powerPreference: 'high-performance' });
+    if (ad) adapter = { vendor: ad.info.vendor, architecture: ad.info.architecture, device: ad.info.device, description: ad.info.description };
+    const ctx = await GpuContext.create(deps.gpu(), { label: 'regla-profile' });
+    features = [...ctx.features].sort();
+    try {
+      const session = await Session.load(ctx, folder.config, folder.source);
+      try {
+        const V = folder.config.vocabSize;
+        for (const T of seqs) {
+          const prompt = Array.from({ length: T }, (_, i) => i % V);
+          for (const C of chunks) {
+            session.chunkSize = C;
+            const r = await profileRun(session, {
+              prompt,
+              decodeTokens: decode,
+              repeat,
+              warmup: 1,
+              mode: mode as ProfileMode,
+              variant: `seq=${T} chunk=${C}`,
+              adapter,
+              features,
+            });
+            reports.push(r);
+            deps.write(kernelTable(r) + '\n');
+          }
+        }
+      } finally {
+        session.dispose();
+      }
+    } finally {
+      ctx.destroy(true);
+    }
+  } finally {
+    await folder.close();
+  }
+  const trace = toChromeTrace(reports, { adapter, features, quantization: deps.quantization, model: dir, mode });
+  await writeFile(outPath, JSON.stringify(trace));
+  deps.write(`trace → ${outPath} (${trace.traceEvents.length} events)\n`);
+  if (typeof csvPath === 'string' && csvPath !== '') {
+    await writeFile(csvPath, toCsv(reports));
+    deps.write(`kernel table → ${csvPath}\n`);
+  }
+}

@@ -1,0 +1,107 @@
+// `regla profile` end to end: the built CLI on a tiny model folder on lavapipe writes a Chrome
+// trace that passes the shared validator and a CSV kernel table with a header and rows; bad
+// options exit 2 with one line on stderr. Never asserts timings.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shaders/model/config.js';
+import { randomWeights } from '../../shaders/model/weights.js';
+import { writeSafetensors } from '../../shaders/model/safetensors.js';
+import { CSV_HEADER } from '../../shaders/profile/trace.js';
+import { parseCsv, validateTrace } from '../unit/trace-validate.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/cli/regla.mjs');
+const ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
+const RAW_CONFIG = { model_type: 'regla', hidden_size: 32, num_hidden_layers: 2, num_heads: 2, vocab_size: 61, intermediate_size: 48 };
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function regla(...args: string[]): Promise<Result> {
+  return new Promise((done, fail) => {
+    const env = { ...process.env };
+    if (env['VK_ICD_FILENAMES'] === undefined && existsSync(ICD)) env['VK_ICD_FILENAMES'] = ICD;
+    const p = spawn(process.execPath, [CLI, ...args], { env, cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', fail);
+    // Dawn's Vulkan backend logs limit adjustments straight to stderr on some drivers; they are not ours.
+    p.on('close', (code) => done({ code, stdout, stderr: stderr.replace(/^(Warning: .*artificially reduced.*)?\n/gm, '') }));
+  });
+}
+
+let tmp = '';
+let model = '';
+
+beforeAll(async () => {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`CLI build failed: ${build.stderr}`);
+  tmp = await mkdtemp(join(tmpdir(), 'regla-profile-'));
+  model = join(tmp, 'model');
+  await mkdir(model, { recursive: true });
+  await writeFile(join(model, 'config.json'), JSON.stringify(RAW_CONFIG));
+  await writeFile(join(model, 'model.safetensors'), writeSafetensors(randomWeights(parseConfig(RAW_CONFIG), { seed: 2 })));
+});
+
+afterAll(async () => {
+  if (tmp && !process.env['REGLA_TEST_KEEP']) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('regla profile', () => {
+  for (const mode of ['per-op', 'fused'] as const) {
+    it(`${mode}: writes a valid trace and a CSV table for every seq × chunk`, async () => {
+      const trace = join(tmp, `${mode}.json`);
+      const csv = join(tmp, `${mode}.csv`);
+      const r = await regla('profile', '--model', model, '--seq', '20,40', '--chunk', '16,32', '--repeat', '2', '--decode', '3', '--mode', mode, '--out', trace, '--csv', csv);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/seq=20 chunk=16/);
+      expect(r.stdout).toMatch(/seq=40 chunk=32/);
+      expect(r.stdout).toMatch(/gla_step/);
+      const t = JSON.parse(await readFile(trace, 'utf8')) as { traceEvents: Array<{ ph: string; pid: number; args?: Record<string, unknown> }>; otherData: Record<string, unknown> };
+      expect(validateTrace(t)).toEqual([]);
+      expect(t.otherData['quantization']).toBe('disabled');
+      expect((t.otherData['features'] as string[]).includes('timestamp-query')).toBe(true);
+      const variants = new Set(t.traceEvents.filter((e) => e.ph === 'X').map((e) => e.args?.['variant']));
+      expect(variants.size).toBe(4);
+      expect(t.traceEvents.filter((e) => e.ph === 'C')).toHaveLength(4);
+      // per-op: one event per dispatch; fused: one per submit (lavapipe has timestamp-query).
+      const gpuEvents = t.traceEvents.filter((e) => e.ph === 'X' && e.pid === 1) as Array<{ cat?: string }>;
+      expect(gpuEvents.length).toBeGreaterThan(0);
+      expect(gpuEvents.every((e) => e.cat === 'submit')).toBe(mode === 'fused');
+      const rows = parseCsv(await readFile(csv, 'utf8'));
+      expect(rows[0]).toEqual([...CSV_HEADER]);
+      expect(rows.length).toBeGreaterThan(4);
+      for (const row of rows) expect(row).toHaveLength(CSV_HEADER.length);
+      expect(rows.some((row) => row[2] === 'decode' && row[3] === 'gla_step')).toBe(true);
+    });
+  }
+
+  it('rejects bad options with exit 2 and one line', async () => {
+    for (const args of [
+      ['--model', model],
+      ['--model', model, '--out', join(tmp, 'x.json'), '--chunk', '20'],
+      ['--model', model, '--out', join(tmp, 'x.json'), '--seq', '1,,2'],
+      ['--model', model, '--out', join(tmp, 'x.json'), '--mode', 'slow'],
+      ['--model', model, '--out', join(tmp, 'x.json'), '--repeat', '0'],
+    ]) {
+      const r = await regla('profile', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^regla: profile: /);
+    }
+    const help = await regla('profile', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: regla profile/);
+  });
+});

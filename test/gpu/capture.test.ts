@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../shaders/cpu/random.js';
+import { gateProxies, headMoments, histogram, saturation, stateNorm } from '../../shaders/capture/reduce.js';
+import { alphaThreshold, histogramEdges, logitThreshold, type HistogramSpec } from '../../shaders/capture/edges.js';
+import { gateProxies64, histogram64, moments64, saturation64, stateNorm64 } from '../../shaders/cpu/capture.js';
+import { Capture } from '../../shaders/capture/capture.js';
+import { GpuModel, ModelState, forward, type Tap, type TapPoint } from '../../shaders/model/model.js';
+import { parseConfig } from '../../shaders/model/config.js';
+import { randomWeights } from '../../shaders/model/weights.js';
+import type { Tensor } from '../../shaders/gpu/tensor.js';
+import { checkLeaks, getContext } from './gpu.js';
+import { VARIANTS, tokens } from './variants.js';
+
+checkLeaks();
+
+/** |a − b| ≤ rtol · scale per element, scale = Σ|terms| of the sum (cancellation-safe). */
+function expectSums(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, rtol: number, label: string): number {
+  expect(got.length, label).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const rel = Math.abs((got[i] as number) - (want[i] as number)) / Math.max(1e-30, scale[i] as number);
+    worst = Math.max(worst, rel);
+    expect(rel, `${label}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(rtol);
+  }
+  return worst;
+}
+
+/** Random values plus every bin edge, values just off the edges, out-of-range values, NaN, ±Inf, −0. */
+function tricky(rng: Rng, n: number, spec: HistogramSpec, std: number, shift: number): Float32Array {
+  const x = rng.normals(n, std, shift);
+  const e = histogramEdges(spec);
+  const specials = [NaN, Infinity, -Infinity, -0, 0, 1, -1e30, 1e30];
+  let k = 0;
+  for (let i = 0; i < n; i += 3) {
+    const pick = k++ % (e.length + specials.length);
+    if (pick < e.length) {
+      const v = e[pick] as number;
+      x[i] = (k & 1) === 0 ? v : Math.fround(v * (1 + ((k & 2) === 0 ? 1e-7 : -1e-7)));
+    } else x[i] = specials[pick - e.length] as number;
+  }
+  return x;
+}
+
+describe('histogram vs twin (exact counts)', () => {
+  const cases: Array<{ name: string; shape: number[]; spec: HistogramSpec; std: number; shift: number }> = [
+    { name: 'linear identity', shape: [40, 3, 5], spec: { bins: 16, lo: -2, hi: 2 }, std: 1.5, shift: 0 },
+    { name: 'linear identity, many chunks', shape: [1, 700, 2, 16], spec: { bins: 64, lo: -3, hi: 1 }, std: 1.2, shift: -0.5 },
+    { name: 'alpha from log α (exp)', shape: [1, 50, 2, 8], spec: { bins: 32, lo: 0, hi: 1, value: 'exp' }, std: 1, shift: -0.7 },
+    { name: 'logit scale on values', shape: [30, 2, 8], spec: { bins: 24, lo: -6, hi: 6, scale: 'logit' }, std: 0.3, shift: 0.5 },
+    { name: 'logit scale of exp(log α)', shape: [1, 30, 4, 4], spec: { bins: 256, lo: -8, hi: 8, scale: 'logit', value: 'exp' }, std: 2, shift: -1 },
+    { name: 'one bin, one head', shape: [257], spec: { bins: 1, lo: 0.25, hi: 0.5 }, std: 0.3, shift: 0.3 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const ctx = await getContext();
+      const rng = new Rng(c.shape.reduce((a, b) => a * b, 1) + c.spec.bins);
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const x = tricky(rng, n, c.spec, c.std, c.shift);
+      const tx = ctx.upload(x, c.shape, 'x');
+      const out = histogram(ctx, { x: tx, spec: c.spec });
+      const got = Array.from(await ctx.read(out));
+      const H = c.shape.length >= 2 ? (c.shape.at(-2) as number) : 1;
+      const D = c.shape.at(-1) as number;
+      const want = histogram64(x, H, D, c.spec);
+      expect(got).toEqual(Array.from(want));
+      expect(got.reduce((a, b) => a + b, 0)).toBe(n);
+      [tx, out].forEach((t) => t.dispose());
+    });
+  }
+
+  it('a value exactly at edge k lands in bin k; hi in the last bin; NaN, under and over apart', async () => {
+    const ctx = await getContext();
+    const spec: HistogramSpec = { bins: 10, lo: -1, hi: 1.5 };
+    const e = histogramEdges(spec);
+    const x = Float32Array.from([...e, NaN, -1.0000001, 2, Infinity, -Infinity]);
+    const tx = ctx.upload(x, [x.length], 'x');
+    const out = histogram(ctx, { x: tx, spec });
+    const got = Array.from(await ctx.read(out));
+    // bins 0..9 get edges 0..9, edge 10 (= hi) joins bin 9; under: -1.0000001, -Inf; over: 2, Inf.
+    expect(got).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 1]);
+    expect(Array.from(histogram64(x, 1, x.length, spec))).toEqual(got);
+    [tx, out].forEach((t) => t.dispose());
+  });
+
+  it('rejects bad specs', async () => {
+    const ctx = await getContext();
+    const tx = ctx.upload(new Float32Array(6), [2, 3], 'x');
+    expect(() => histogram(ctx, { x: tx, spec: { bins: 300, lo: 0, hi: 1 } })).toThrowError(/bins/);
+    expect(() => histogram(ctx, { x: tx, spec: { bins: 4, lo: 1, hi: 1 } })).toThrowError(/lo < hi/);
+    expect(() => histogram(ctx, { x: tx, spec: { bins: 4, lo: 0, hi: 1 }, heads: 4 })).toThrowError(/heads/);
+    tx.dispose();
+  });
+});
+
+describe('saturation vs twin (exact counts)', () => {
+  it('α < eps, α > 1 − eps from log α; |logit| > t', async () => {
+    const ctx = await getContext();
+    const rng = new Rng(5);
+    const shape = [1, 90, 3, 8];
+    const n = 90 * 24;
+    const logA = rng.normals(n, 3, -1);
+    for (let i = 0; i < n; i += 7) logA[i] = -rng.uniform(0, 2e-3); // near α = 1
+    logA[0] = NaN;
+    logA[1] = Math.fround(Math.log(1e-3)); // exactly at the threshold: not < it
+    logA[2] = 0;
+    logA[3] = -Infinity;
+    const logits = rng.normals(n, 5);
+    logits[5] = 6;
+    logits[6] = -6;
+    logits[7] = NaN;
+    const tA = ctx.upload(logA, shape, 'logA');
+    const tL = ctx.upload(logits, shape, 'logits');
+    const ta = [alphaThreshold(1e-3), alphaThreshold(1e-2), alphaThreshold(0.1)];
+    const tl = [logitThreshold(6), logitThreshold(4)];
+    const sA = saturation(ctx, { x: tA, thresholds: ta });
+    const sL = saturation(ctx, { x: tL, thresholds: tl });
+    const gotA = Array.from(await ctx.read(sA));
+    const gotL = Array.from(await ctx.read(sL));
+    expect(gotA).toEqual(Array.from(saturation64(logA, 3, 8, ta)));
+    expect(gotL).toEqual(Array.from(saturation64(logits, 3, 8, tl)));
+    expect(gotA.some((v) => v > 0) && gotL.some((v) => v > 0)).toBe(true);
+    [tA, tL, sA, sL].forEach((t) => t.dispose());
+  });
+});
+
+describe('per-head sums vs twin', () => {
+  for (const [shape, value] of [[[1, 37, 2, 16], 'identity'], [[1, 300, 4, 16], 'exp'], [[5, 7], 'identity']] as const) {
+    it(`moments ${value} [${shape.join(', ')}]`, async () => {
+      const ctx = await getContext();
+      const rng = new Rng(shape.length * 11 + shape[1]);
+      const n = shape.reduce((a: number, b: number) => a * b, 1);
+      const x = value === 'exp' ? rng.normals(n, 0.5, -0.3) : rng.normals(n, 1, 0.2);
+      const tx = ctx.upload(x, shape, 'x');
+      const out = headMoments(ctx, { x: tx, value });
+      const got = await ctx.readF32(out);
+      const H = shape.at(-2) as number;
+      const D = shape.at(-1) as number;
+      const want = moments64(x, H, D, value);
+      const abs = moments64(x.map((v) => (value === 'exp' ? v : Math.abs(v))), H, D, value);
+      expectSums(got, want, abs, 1e-5, 'moments');
+      [tx, out].forEach((t) => t.dispose());
+    });
+  }
+
+  for (const refined of [true, false]) {
+    it(`gate gradient proxies (${refined ? 'refined' : 'plain'})`, async () => {
+      const ctx = await getContext();
+      const rng = new Rng(refined ? 3 : 4);
+      const shape = [1, 200, 2, 12];
+      const n = 200 * 24;
+      const a = rng.normals(n, 3, 1);
+      const c = rng.normals(n, 2, -1);
+      const ta = ctx.upload(a, shape, 'a');
+      const tc = ctx.upload(c, shape, 'c');
+      const out = gateProxies(ctx, refined ? { a: ta, c: tc } : { a: ta });
+      const got = await ctx.readF32(out);
+      const want = gateProxies64(a, refined ? c : undefined, 2, 12);
+      expectSums(got, want, want, 1e-5, 'proxies');
+      [ta, tc, out].forEach((t) => t.dispose());
+    });
+  }
+
+  it('state norm per head', async () => {
+    const ctx = await getContext();
+    const rng = new Rng(8);
+    const shape = [1, 3, 48, 64];
+    const s = rng.normals(3 * 48 * 64, 2, 0.1);
+    const ts = ctx.upload(s, shape, 'state');
+    const out = stateNorm(ctx, { state: ts });
+    expect(out.shape).toEqual([3]);
+    const got = await ctx.readF32(out);
+    const want = stateNorm64(s, 3, 48 * 64);
+    expectSums(got, want, want, 1e-5, 'state norm');
+    [ts, out].forEach((t) => t.dispose());
+  });
+});
+
+describe('Capture on a tiny model', () => {
+  it('logits bitwise equal with capture on; gate histogram equals the twin on the same log α', async () => {
+    const ctx = await getContext();
+    const c = parseConfig(VARIANTS['regla'] as Record<string, unknown>);
+    const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 3, gateBias: 1 }));
+    const ids = ctx.upload(Uint32Array.from(tokens(20, c.vocabSize)), [20], 'ids');
+    const s0 = new ModelState(ctx, c);
+    const s1 = new ModelState(ctx, c);
+    const capture = new Capture(ctx, { quantities: ['gate', 'phi', 'state', 'output', 'logits'], bins: 32, thresholds: { eps: [1e-2, 0.1], logit: [2, 6] } });
+    const seen: Array<{ layer: number; copy: Tensor }> = [];
+    const tap: Tap = (point, t, site) => {
+      capture.tap(point, t, site);
+      if (point === 'gate.logA') {
+        const copy = ctx.tensor(t.shape, 'f32', 'test.logA');
+        ctx.copy(t, copy);
+        seen.push({ layer: site.layer, copy });
+      }
+    };
+    try {
+      const off = forward(model, s0, ids, { logits: 'all', mode: 'chunk', chunkSize: 16 });
+      const on = forward(model, s1, ids, { logits: 'all', mode: 'chunk', chunkSize: 16, tap });
+      const a = await ctx.readF32(off);
+      const b = await ctx.readF32(on);
+      [off, on].forEach((t) => t.dispose());
+      expect(Array.from(new Uint32Array(b.buffer))).toEqual(Array.from(new Uint32Array(a.buffer)));
+      expect(capture.size).toBeGreaterThan(0);
+      const records = await capture.collect();
+      expect(capture.size).toBe(0);
+      expect(seen.length).toBe(c.numLayers);
+      for (const { layer, copy } of seen) {
+        const logA = await ctx.readF32(copy);
+        copy.dispose();
+        const rec = records.find((r) => r.layer === layer && r.point === 'gate.logA');
+        const h = rec?.histogram;
+        expect(h, `layer ${layer} logA record`).toBeDefined();
+        if (!rec || !h) continue;
+        const [H, D] = [copy.shape.at(-2) as number, copy.shape.at(-1) as number];
+        const want = histogram64(logA, H, D, { bins: 32, lo: 0, hi: 1, value: 'exp' });
+        const got = h.counts.flatMap((row, i) => [...row, h.under[i] as number, h.over[i] as number, h.nan[i] as number]);
+        expect(got).toEqual(Array.from(want));
+        expect(h.counts.flat().reduce((x, y) => x + y, 0)).toBe(logA.length);
+        const sat = saturation64(logA, H, D, [alphaThreshold(1e-2), alphaThreshold(0.1)]);
+        expect(rec.saturation?.length).toBe(2);
+        rec.saturation?.forEach((s, k) => {
+          for (let i = 0; i < H; i++) {
+            expect(s.low[i]).toBe(sat[i * 4 + 2 * k]);
+            expect(s.high[i]).toBe(sat[i * 4 + 2 * k + 1]);
+          }
+        });
+        const m = moments64(logA, H, D, 'exp');
+        const n = logA.length / H;
+        expectSums(rec.means?.mean ?? [], Array.from({ length: H }, (_, i) => (m[2 * i] as number) / n), Array.from({ length: H }, (_, i) => (m[2 * i] as number) / n), 1e-5, 'mean α');
+        expect(rec.means?.memoryLength?.length).toBe(H);
+      }
+      const points = new Set(records.map((r) => r.point));
+      for (const p of ['gate.a', 'gate.c', 'gate.logA', 'phi.q', 'phi.k', 'attn.o', 'attn.y', 'state', 'logits']) expect(points.has(p as TapPoint), p).toBe(true);
+      const gateA = records.find((r) => r.point === 'gate.a');
+      expect(gateA?.means?.dFdg?.length).toBe(c.numKvHeads);
+      const state = records.find((r) => r.point === 'state');
+      expect(state?.stateNorm?.every((v) => v > 0)).toBe(true);
+      const logits = records.find((r) => r.point === 'logits');
+      expect(logits?.histogram?.counts.length).toBe(1);
+      expect(logits?.histogram?.counts.flat().reduce((x, y) => x + y, 0)).toBe(20 * c.vocabSize - (logits?.histogram?.under[0] ?? 0) - (logits?.histogram?.over[0] ?? 0) - (logits?.histogram?.nan[0] ?? 0));
+    } finally {
+      for (const { copy } of seen) if (!copy.disposed) copy.dispose();
+      capture.dispose();
+      [s0, s1].forEach((s) => s.dispose());
+      ids.dispose();
+      model.dispose();
+    }
+  });
+
+  it('layers filter and dispose without collect release everything', async () => {
+    const ctx = await getContext();
+    const c = parseConfig(VARIANTS['regla'] as Record<string, unknown>);
+    const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 4 }));
+    const ids = ctx.upload(Uint32Array.from(tokens(3, c.vocabSize)), [3], 'ids');
+    const st = new ModelState(ctx, c);
+    const capture = new Capture(ctx, { quantities: ['gate', 'state'], layers: [1] });
+    try {
+      forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
+      expect(capture.size).toBeGreaterThan(0);
+      const recs = await capture.collect();
+      expect(recs.every((r) => r.layer === 1)).toBe(true);
+      forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
+    } finally {
+      capture.dispose();
+      st.dispose();
+      ids.dispose();
+      model.dispose();
+    }
+  });
+});
