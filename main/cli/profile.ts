@@ -4,6 +4,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { GpuContext, Session, profileRun, toChromeTrace, toCsv, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
+import { measureDevicePeaks, rooflineTable, type DevicePeaks } from '../../shaders/profile/roofline.js';
 import { openModelFolder } from './model-folder.js';
 
 export const PROFILE_HELP = `usage: regla profile --model DIR --out TRACE.json [options]
@@ -21,6 +22,8 @@ heaviest kernels and writes a Chrome trace (chrome://tracing, ui.perfetto.dev).
   --decode N           decode tokens per repeat (default 16)
   --mode M             per-op: each dispatch its own timed pass (attribution);
                        fused: the engine's batching, timed on the CPU (throughput) (default per-op)
+  --roofline           measure the device's FMA and read-bandwidth peaks first and print
+                       each kernel's intensity, attainable GFLOP/s and fraction of the roof
   --help               this text`;
 
 export const PROFILE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> = {
@@ -32,6 +35,7 @@ export const PROFILE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> 
   repeat: 'int',
   decode: 'int',
   mode: 'string',
+  roofline: 'flag',
   help: 'flag',
 };
 
@@ -75,6 +79,21 @@ export function kernelTable(r: ProfileReport, rows = 8): string {
   return lines.join('\n') + '\n';
 }
 
+/** The heaviest kernels of a report placed under the measured roof. */
+export function rooflineText(r: ProfileReport, peaks: DevicePeaks, rows = 8): string {
+  const lines = [`  ${'phase'.padEnd(8)}${'op'.padEnd(18)}${'flop/B'.padStart(8)}${'GFLOP/s'.padStart(10)}${'roof'.padStart(10)}${'of roof'.padStart(9)}  bound`];
+  const top = rooflineTable(r, peaks)
+    .sort((a, b) => b.count * (Number.isFinite(b.medianUs) ? b.medianUs : 1) - a.count * (Number.isFinite(a.medianUs) ? a.medianUs : 1))
+    .slice(0, rows);
+  for (const x of top) {
+    lines.push(
+      `  ${x.phase.padEnd(8)}${x.op.slice(0, 17).padEnd(18)}${fmt(x.intensity, 2).padStart(8)}${fmt(x.gflops).padStart(10)}` +
+        `${fmt(x.attainableGflops).padStart(10)}${(Number.isFinite(x.fractionOfRoof) ? `${(100 * x.fractionOfRoof).toFixed(1)}%` : '-').padStart(9)}  ${x.bound}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
 export async function cmdProfile(a: ReadonlyMap<string, string | number | boolean>, deps: ProfileDeps): Promise<void> {
   const dir = a.get('model');
   const outPath = a.get('out');
@@ -100,6 +119,14 @@ export async function cmdProfile(a: ReadonlyMap<string, string | number | boolea
     const ctx = await GpuContext.create(deps.gpu(), { label: 'regla-profile' });
     features = [...ctx.features].sort();
     try {
+      let peaks: DevicePeaks | null = null;
+      if (a.get('roofline') === true) {
+        peaks = await measureDevicePeaks(ctx, { targetMs: 20 });
+        deps.write(
+          `roof: ${fmt(peaks.flopsPerS / 1e9)} GFLOP/s f32 FMA, ${fmt(peaks.bytesPerS / 1e9)} GB/s read ` +
+            `(${peaks.timestamped ? 'GPU timestamps' : 'CPU time'})\n\n`,
+        );
+      }
       const session = await Session.load(ctx, folder.config, folder.source);
       try {
         const V = folder.config.vocabSize;
@@ -118,7 +145,7 @@ export async function cmdProfile(a: ReadonlyMap<string, string | number | boolea
               features,
             });
             reports.push(r);
-            deps.write(kernelTable(r) + '\n');
+            deps.write(kernelTable(r) + (peaks ? rooflineText(r, peaks) : '') + '\n');
           }
         }
       } finally {

@@ -14,6 +14,7 @@ import {
 } from '../../shaders/index.js';
 import { loadTokenizer, openModelFolder, type ModelFolder } from './model-folder.js';
 import { PROFILE_HELP, PROFILE_SPEC, cmdProfile } from './profile.js';
+import { CAPTURE_HELP, CAPTURE_SPEC, cmdCapture } from './capture.js';
 
 /** A bad command line (exit 2). */
 class UsageError extends Error {}
@@ -42,6 +43,7 @@ commands:
   eval   perplexity of a text file; can dump the logits as .npy
   info   the model's normalized config, parameter count, weight memory, the GPU's limits
   profile  per-kernel GPU timings over sequence lengths and chunk sizes; Chrome trace + CSV
+  capture  gate / feature-map / state statistics of one prefill; JSON + safetensors of the tensors
 
 A model is a folder with config.json, model.safetensors (or shards listed in
 model.safetensors.index.json) and tokenizer.json.
@@ -486,6 +488,11 @@ HELP['profile'] = PROFILE_HELP;
 COMMANDS['profile'] = (a) =>
   cmdProfile(a, { gpu, usage: (m) => new UsageError(m), quantization: 'disabled', write: out });
 
+// `regla capture` lives in capture.ts.
+SPECS['capture'] = CAPTURE_SPEC;
+HELP['capture'] = CAPTURE_HELP;
+COMMANDS['capture'] = (a) => cmdCapture(a, { gpu, usage: (m) => new UsageError(m), write: out });
+
 async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined) throw new UsageError('missing command: run, eval or info (see regla --help)');
@@ -495,7 +502,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const fn = COMMANDS[cmd];
-  if (!fn) throw new UsageError(`unknown command "${cmd}" (commands: run, eval, info, profile; see regla --help)`);
+  if (!fn) throw new UsageError(`unknown command "${cmd}" (commands: run, eval, info, profile, capture; see regla --help)`);
   if (rest.includes('--help') || rest.includes('-h')) {
     out(`${HELP[cmd]!}\n`);
     return 0;

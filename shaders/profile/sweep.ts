@@ -1,0 +1,186 @@
+// Variant sweeps: prefill and decode latency of several model configurations over sequence
+// lengths × chunk sizes, with the recurrent-state vs KV-cache bytes each run leaves behind, plus
+// the linear-vs-softmax crossover length and the memory table derived from those rows.
+
+import type { GpuContext } from '../gpu/context.js';
+import { isSoftmaxLayer, parseConfig, softmaxHeadDim, type ModelConfig } from '../model/config.js';
+import { Session } from '../model/session.js';
+import type { WeightMap } from '../model/weights.js';
+import { quantile, type Phase } from './profile.js';
+
+export interface SweepVariant {
+  name: string;
+  /** A normalized ModelConfig or a raw config.json object. */
+  config: ModelConfig | Record<string, unknown>;
+  weights: WeightMap;
+}
+
+export interface SweepOptions {
+  configs: readonly SweepVariant[];
+  seqLens: readonly number[];
+  chunkSizes: readonly number[];
+  decodeTokens: number;
+  /** Measured repeats per (variant, T, chunk) (≥ 1); times are their medians. */
+  repeat: number;
+  /** Discarded runs before the first measured one of each session (default 1). */
+  warmup?: number;
+  /** Called after each row (progress). */
+  onRow?: (row: SweepRow) => void;
+}
+
+export interface SweepRow {
+  variant: string;
+  T: number;
+  chunk: number;
+  /** CPU wall time of prefill(T tokens) until ctx.sync() returns. */
+  prefillMs: number;
+  /** CPU wall time per decode step (NaN when decodeTokens = 0). */
+  decodeMsPerToken: number;
+  /** Recurrent state (GLA S, z, key max, conv histories) after T + decodeTokens tokens. */
+  stateBytes: number;
+  /** KV-cache bytes allocated (capacity grows geometrically, at least 256 positions). */
+  kvCacheBytes: number;
+  /** KV-cache bytes holding positions: softmax layers · 2 · positions · Hkv · head dim · 4. */
+  kvUsedBytes: number;
+}
+
+// performance.now exists in browsers, Node and Workers; the engine's lib (ES2022) does not declare it.
+const now = (): number => (globalThis as unknown as { performance: { now(): number } }).performance.now();
+
+function asConfig(c: ModelConfig | Record<string, unknown>): ModelConfig {
+  return 'numLayers' in c ? (c as ModelConfig) : parseConfig(c);
+}
+
+/** Bytes of K and V cached per position across the softmax layers of a config. */
+export function kvBytesPerPosition(c: ModelConfig): number {
+  let layers = 0;
+  for (let i = 0; i < c.numLayers; i++) if (isSoftmaxLayer(c, i)) layers++;
+  return layers * 2 * c.numKvHeads * softmaxHeadDim(c) * 4;
+}
+
+/**
+ * For each variant (one Session, disposed at the end), each chunk size and each T: `warmup`
+ * discarded runs on the session's first measurement, then `repeat` runs of reset → prefill(T ids
+ * cycling through the vocabulary) → decodeTokens single steps. Rows come in the order
+ * variant, chunk, T.
+ */
+export async function sweep(ctx: GpuContext, o: SweepOptions): Promise<SweepRow[]> {
+  if (!Number.isInteger(o.repeat) || o.repeat < 1) throw new RangeError(`sweep: repeat must be an integer ≥ 1, got ${o.repeat}`);
+  if (!Number.isInteger(o.decodeTokens) || o.decodeTokens < 0) throw new RangeError('sweep: decodeTokens must be an integer ≥ 0');
+  for (const T of o.seqLens) if (!Number.isInteger(T) || T < 1) throw new RangeError(`sweep: sequence length ${T} is not an integer ≥ 1`);
+  const warmup = o.warmup ?? 1;
+  const rows: SweepRow[] = [];
+  for (const v of o.configs) {
+    const config = asConfig(v.config);
+    const V = config.vocabSize;
+    const session = await Session.create(ctx, config, v.weights);
+    try {
+      let warm = false;
+      for (const chunk of o.chunkSizes) {
+        session.chunkSize = chunk;
+        for (const T of o.seqLens) {
+          const prompt = Array.from({ length: T }, (_, i) => i % V);
+          const decodeIds = Array.from({ length: o.decodeTokens }, (_, i) => (T + i) % V);
+          const pre: number[] = [];
+          const dec: number[] = [];
+          let bytes = { state: 0, kvCache: 0 };
+          const runs = (warm ? 0 : warmup) + o.repeat;
+          for (let r = 0; r < runs; r++) {
+            await session.reset();
+            let a = now();
+            await session.prefill(prompt);
+            await ctx.sync();
+            let b = now();
+            const p = b - a;
+            a = b;
+            for (const id of decodeIds) await session.step(id);
+            await ctx.sync();
+            b = now();
+            if (r < runs - o.repeat) continue;
+            pre.push(p);
+            if (o.decodeTokens > 0) dec.push((b - a) / o.decodeTokens);
+            bytes = session.stateBytes;
+          }
+          warm = true;
+          await session.reset();
+          const row: SweepRow = {
+            variant: v.name,
+            T,
+            chunk,
+            prefillMs: quantile(pre, 0.5),
+            decodeMsPerToken: quantile(dec, 0.5),
+            stateBytes: bytes.state,
+            kvCacheBytes: bytes.kvCache,
+            kvUsedBytes: kvBytesPerPosition(config) * (T + o.decodeTokens),
+          };
+          rows.push(row);
+          o.onRow?.(row);
+        }
+      }
+    } finally {
+      session.dispose();
+    }
+  }
+  return rows;
+}
+
+/**
+ * The smallest T at which `linearVariant` is no slower than `softmaxVariant` in `phase`, linearly
+ * interpolated between the measured lengths both share; null when it never is. Per T, each
+ * variant's time is its best over chunk sizes, or the given chunk's.
+ */
+export function crossover(rows: readonly SweepRow[], linearVariant: string, softmaxVariant: string, phase: Phase, chunk?: number): number | null {
+  const best = (variant: string): Map<number, number> => {
+    const m = new Map<number, number>();
+    for (const r of rows) {
+      if (r.variant !== variant || (chunk !== undefined && r.chunk !== chunk)) continue;
+      const t = phase === 'prefill' ? r.prefillMs : r.decodeMsPerToken;
+      if (!Number.isFinite(t)) continue;
+      m.set(r.T, Math.min(m.get(r.T) ?? Infinity, t));
+    }
+    return m;
+  };
+  const lin = best(linearVariant);
+  const sm = best(softmaxVariant);
+  const Ts = [...lin.keys()].filter((T) => sm.has(T)).sort((a, b) => a - b);
+  let prevT = NaN;
+  let prevD = NaN;
+  for (const T of Ts) {
+    const d = (lin.get(T) as number) - (sm.get(T) as number);
+    if (d <= 0) {
+      if (!Number.isFinite(prevD)) return T;
+      return prevT + ((T - prevT) * prevD) / (prevD - d);
+    }
+    prevT = T;
+    prevD = d;
+  }
+  return null;
+}
+
+export interface MemoryRow {
+  variant: string;
+  T: number;
+  stateBytes: number;
+  kvCacheBytes: number;
+  kvUsedBytes: number;
+  totalBytes: number;
+}
+
+/** State vs KV-cache bytes per (variant, T) (independent of the chunk size), sorted by variant then T. */
+export function memoryTable(rows: readonly SweepRow[]): MemoryRow[] {
+  const out = new Map<string, MemoryRow>();
+  for (const r of rows) {
+    const key = `${r.variant}\u0000${r.T}`;
+    if (out.has(key)) continue;
+    out.set(key, {
+      variant: r.variant,
+      T: r.T,
+      stateBytes: r.stateBytes,
+      kvCacheBytes: r.kvCacheBytes,
+      kvUsedBytes: r.kvUsedBytes,
+      totalBytes: r.stateBytes + r.kvCacheBytes,
+    });
+  }
+  const order = [...new Set(rows.map((r) => r.variant))];
+  return [...out.values()].sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant) || a.T - b.T);
+}
