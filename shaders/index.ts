@@ -37,3 +37,5 @@ export { MAX_BINS, MAX_THRESHOLDS, f32Key, histogramEdges, histogramEdgeKeys, al
 // Profiler: per-dispatch or per-submit GPU timing, Chrome trace and CSV export.
 export * from './profile/profile.js';
 export * from './profile/trace.js';
+export { measureDevicePeaks, placeOnRoofline, rooflineTable, fmaBench, streamBench, streamWorkgroups, FMA_FLOPS_PER_ITERATION, type PeakOptions, type DevicePeaks, type MicrobenchKernel, type FmaArgs, type RooflinePoint, type RooflineRow } from './profile/roofline.js';
+export { sweep, crossover, memoryTable, kvBytesPerPosition, type SweepVariant, type SweepOptions, type SweepRow, type MemoryRow } from './profile/sweep.js';

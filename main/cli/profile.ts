@@ -4,7 +4,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { GpuContext, Session, profileRun, toChromeTrace, toCsv, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
-import { measureDevicePeaks, rooflineTable, type DevicePeaks } from '../../shaders/profile/roofline.js';
+import { measureDevicePeaks, rooflineTable, type DevicePeaks } from '../../shaders/index.js';
 import { openModelFolder } from './model-folder.js';
 
 export const PROFILE_HELP = `usage: regla profile --model DIR --out TRACE.json [options]

@@ -2,7 +2,7 @@
 // lavapipe writes capture.json (records, config, prompt tokens and strings) and a safetensors file
 // whose gate log α and φ tensors read back with the right shapes; bad options exit 2.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -96,8 +96,7 @@ let tmp = '';
 let model = '';
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`CLI build failed: ${build.stderr}`);
+  // dist/cli/regla.mjs is built once by test/global-setup.ts.
   tmp = await mkdtemp(join(tmpdir(), 'regla-capture-'));
   model = join(tmp, 'model');
   await mkdir(model, { recursive: true });

@@ -2,7 +2,7 @@
 // the built bundle spawned on lavapipe, its answers checked against Session in-process and the float64
 // model; bad folders, configs and arguments give one line on stderr and a non-zero exit.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -116,8 +116,7 @@ async function writeFolder(dir: string, write: (dir: string) => Promise<void>): 
 }
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`CLI build failed: ${build.stderr}`);
+  // dist/cli/regla.mjs is built once by test/global-setup.ts.
   tmp = await mkdtemp(join(tmpdir(), 'regla-cli-'));
   dirs.single = await writeFolder(join(tmp, 'single'), (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(weights)));
   dirs.f16 = await writeFolder(join(tmp, 'f16'), (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(weights, { dtype: 'F16' })));

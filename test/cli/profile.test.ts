@@ -2,7 +2,7 @@
 // trace that passes the shared validator and a CSV kernel table with a header and rows; bad
 // options exit 2 with one line on stderr. Never asserts timings.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,8 +44,7 @@ let tmp = '';
 let model = '';
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`CLI build failed: ${build.stderr}`);
+  // dist/cli/regla.mjs is built once by test/global-setup.ts.
   tmp = await mkdtemp(join(tmpdir(), 'regla-profile-'));
   model = join(tmp, 'model');
   await mkdir(model, { recursive: true });
@@ -86,6 +85,15 @@ describe('regla profile', () => {
       expect(rows.some((row) => row[2] === 'decode' && row[3] === 'gla_step')).toBe(true);
     });
   }
+
+  it('--roofline measures the device peaks and places every kernel on the roofline', async () => {
+    const trace = join(tmp, 'roof.json');
+    const r = await regla('profile', '--model', model, '--seq', '20', '--chunk', '16', '--repeat', '1', '--decode', '2', '--roofline', '--out', trace);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/roof: [\d.]+ GFLOP\/s f32 FMA, [\d.]+ GB\/s read/);
+    expect(r.stdout).toMatch(/gla_step/);
+    expect(validateTrace(JSON.parse(await readFile(trace, 'utf8')))).toEqual([]);
+  });
 
   it('rejects bad options with exit 2 and one line', async () => {
     for (const args of [
