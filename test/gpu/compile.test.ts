@@ -11,6 +11,8 @@ import { matmulNN, matmulNaive } from '../../shaders/ops/matmul.js';
 import { add, scale, silu } from '../../shaders/ops/elementwise.js';
 import { sample } from '../../shaders/ops/sampling.js';
 import { Capture } from '../../shaders/capture/capture.js';
+import { effectiveAttention, effectiveAttentionRow } from '../../shaders/capture/attention.js';
+import { fmaBench, streamBench } from '../../shaders/profile/roofline.js';
 import { checkLeaks, getContext } from './gpu.js';
 import { VARIANTS, tokens } from './variants.js';
 
@@ -50,6 +52,17 @@ describe('every kernel compiles with every variant', () => {
     const a = ctx.upload(new Float32Array(64).fill(0.5), [8, 8], 'a');
     for (const t of [matmulNN(ctx, { a, b: a }), matmulNaive(ctx, { a, b: a }), add(ctx, a, a), scale(ctx, a, 2), silu(ctx, a)]) t.dispose();
     a.dispose();
+    // Effective attention (with and without gate and denominator) and the roofline microbenchmarks.
+    const phi = ctx.upload(new Float32Array(1 * 8 * 2 * 16).fill(0.25), [1, 8, 2, 16], 'phi');
+    const logA = ctx.upload(new Float32Array(1 * 8 * 2 * 16).fill(-0.1), [1, 8, 2, 16], 'logA');
+    for (const denominator of [false, true]) {
+      effectiveAttention(ctx, { phiQ: phi, phiK: phi, A: logA, head: 1, scale: 0.25, denominator, t0: 0, t1: 8 }).dispose();
+      effectiveAttentionRow(ctx, { phiQ: phi, phiK: phi, head: 0, scale: 0.25, denominator, token: 5 }).dispose();
+    }
+    fmaBench(ctx, { workgroups: 1, iterations: 2 }).dispose();
+    const x = ctx.upload(new Float32Array(1024).fill(1), [1024], 'x');
+    streamBench(ctx, x).dispose();
+    [phi, logA, x].forEach((t) => t.dispose());
     await ctx.compileCheck();
     await ctx.sync();
     const compiled = new Set(ctx.pipelineKeys.map((k) => k.split('|')[0]));
