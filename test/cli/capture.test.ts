@@ -2,95 +2,21 @@
 // lavapipe writes capture.json (records, config, prompt tokens and strings) and a safetensors file
 // whose gate log α and φ tensors read back with the right shapes; bad options exit 2.
 
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureDim, parseConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
 import { readSafetensors, writeSafetensors } from '../../shaders/model/safetensors.js';
+import { regla, tokenizerJson, writeModelFolder } from './helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/regla.mjs');
-const ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
 const RAW_CONFIG = { model_type: 'regla', hidden_size: 32, num_hidden_layers: 2, num_heads: 2, vocab_size: 272, intermediate_size: 48 };
 const config = parseConfig(RAW_CONFIG);
 const PROMPT = 'hello the world';
 
-/** GPT-2's byte → printable-character table that ByteLevel BPE vocabularies are written in. */
-function byteChars(): string[] {
-  const bs: number[] = [];
-  for (let i = 33; i <= 126; i++) bs.push(i);
-  for (let i = 161; i <= 172; i++) bs.push(i);
-  for (let i = 174; i <= 255; i++) bs.push(i);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  const m: string[] = new Array<string>(256);
-  bs.forEach((b, i) => (m[b] = String.fromCodePoint(cs[i]!)));
-  return m;
-}
 
-/** A byte-level BPE: the 256 byte symbols + a few merges (ids 256…). */
-function tokenizerJson(): Record<string, unknown> {
-  const bc = byteChars();
-  const vocab: Record<string, number> = {};
-  for (let b = 0; b < 256; b++) vocab[bc[b]!] = b;
-  const merges: Array<[string, string]> = [['h', 'e'], ['l', 'l'], ['he', 'll'], ['Ġ', 't'], ['Ġt', 'he'], ['Ġ', 'w'], ['o', 'r']];
-  let id = 256;
-  for (const [a, b] of merges) vocab[a + b] = id++;
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [],
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges: merges.map(([a, b]) => `${a} ${b}`),
-    },
-  };
-}
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function regla(...args: string[]): Promise<Result> {
-  return new Promise((done, fail) => {
-    const env = { ...process.env };
-    if (env['VK_ICD_FILENAMES'] === undefined && existsSync(ICD)) env['VK_ICD_FILENAMES'] = ICD;
-    const p = spawn(process.execPath, [CLI, ...args], { env, cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', fail);
-    // Dawn's Vulkan backend logs limit adjustments straight to stderr on some drivers; they are not ours.
-    p.on('close', (code) => done({ code, stdout, stderr: stderr.replace(/^(Warning: .*artificially reduced.*)?\n/gm, '') }));
-  });
-}
 
 let tmp = '';
 let model = '';
@@ -99,10 +25,7 @@ beforeAll(async () => {
   // dist/cli/regla.mjs is built once by test/global-setup.ts.
   tmp = await mkdtemp(join(tmpdir(), 'regla-capture-'));
   model = join(tmp, 'model');
-  await mkdir(model, { recursive: true });
-  await writeFile(join(model, 'config.json'), JSON.stringify(RAW_CONFIG));
-  await writeFile(join(model, 'tokenizer.json'), JSON.stringify(tokenizerJson()));
-  await writeFile(join(model, 'model.safetensors'), writeSafetensors(randomWeights(config, { seed: 2 })));
+  await writeModelFolder(model, RAW_CONFIG, (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(randomWeights(config, { seed: 2 }))));
 });
 
 afterAll(async () => {

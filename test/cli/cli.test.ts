@@ -2,11 +2,9 @@
 // the built bundle spawned on lavapipe, its answers checked against Session in-process and the float64
 // model; bad folders, configs and arguments give one line on stderr and a non-zero exit.
 
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ModelConfig } from '../../shaders/model/config.js';
@@ -17,12 +15,10 @@ import { forward64, cpuState } from '../../shaders/cpu/model.js';
 import { validateSource } from '../../shaders/model/weights.js';
 import { openModelFolder } from '../../main/cli/model-folder.js';
 import { checkLeaks, getContext } from '../gpu/gpu.js';
+import { regla, tokenizerJson, writeModelFolder, type Result } from './helpers.js';
 
 checkLeaks();
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/regla.mjs');
-const ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
 
 const RAW_CONFIG = { model_type: 'regla', hidden_size: 32, num_hidden_layers: 2, num_heads: 2, vocab_size: 272, intermediate_size: 64 };
 const config: ModelConfig = parseConfig(RAW_CONFIG);
@@ -30,97 +26,20 @@ const weights = randomWeights(config, { seed: 3 });
 const PROMPT = 'hello the world';
 const EVAL_TEXT = 'the hell of hello, the world of the well: he held the shell. ';
 
-/** GPT-2's byte → printable-character table that ByteLevel BPE vocabularies are written in. */
-function byteChars(): string[] {
-  const bs: number[] = [];
-  for (let i = 33; i <= 126; i++) bs.push(i);
-  for (let i = 161; i <= 172; i++) bs.push(i);
-  for (let i = 174; i <= 255; i++) bs.push(i);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  const m: string[] = new Array<string>(256);
-  bs.forEach((b, i) => (m[b] = String.fromCodePoint(cs[i]!)));
-  return m;
-}
-
-/** A byte-level BPE: the 256 byte symbols + a few merges (ids 256…). */
-function tokenizerJson(): Record<string, unknown> {
-  const bc = byteChars();
-  const vocab: Record<string, number> = {};
-  for (let b = 0; b < 256; b++) vocab[bc[b]!] = b;
-  const merges: Array<[string, string]> = [['h', 'e'], ['l', 'l'], ['he', 'll'], ['Ġ', 't'], ['Ġt', 'he'], ['Ġ', 'w'], ['o', 'r']];
-  let id = 256;
-  for (const [a, b] of merges) vocab[a + b] = id++;
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [],
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges: merges.map(([a, b]) => `${a} ${b}`),
-    },
-  };
-}
 
 const tokenizer = new Tokenizer(tokenizerJson(), {});
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function regla(...args: string[]): Promise<Result> {
-  return new Promise((done, fail) => {
-    const env = { ...process.env };
-    if (env['VK_ICD_FILENAMES'] === undefined && existsSync(ICD)) env['VK_ICD_FILENAMES'] = ICD;
-    const p = spawn(process.execPath, [CLI, ...args], { env, cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', fail);
-    // Dawn's Vulkan backend logs limit adjustments straight to stderr on some drivers; they are not ours.
-    p.on('close', (code) => done({ code, stdout, stderr: stderr.replace(/^(Warning: .*artificially reduced.*)?\n/gm, '') }));
-  });
-}
 
 let tmp = '';
 const dirs = { single: '', shards: '', f16: '' };
 
-async function writeFolder(dir: string, write: (dir: string) => Promise<void>): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.json'), JSON.stringify(RAW_CONFIG));
-  await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson()));
-  await write(dir);
-  return dir;
-}
 
 beforeAll(async () => {
   // dist/cli/regla.mjs is built once by test/global-setup.ts.
   tmp = await mkdtemp(join(tmpdir(), 'regla-cli-'));
-  dirs.single = await writeFolder(join(tmp, 'single'), (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(weights)));
-  dirs.f16 = await writeFolder(join(tmp, 'f16'), (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(weights, { dtype: 'F16' })));
-  dirs.shards = await writeFolder(join(tmp, 'shards'), async (d) => {
+  dirs.single = await writeModelFolder(join(tmp, 'single'), RAW_CONFIG, (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(weights)));
+  dirs.f16 = await writeModelFolder(join(tmp, 'f16'), RAW_CONFIG, (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(weights, { dtype: 'F16' })));
+  dirs.shards = await writeModelFolder(join(tmp, 'shards'), RAW_CONFIG, async (d) => {
     const entries = [...weights];
     const half = Math.ceil(entries.length / 2);
     const parts: Array<[string, Array<[string, WeightData]>]> = [
@@ -316,32 +235,32 @@ describe('regla errors', () => {
     const missing = join(tmp, 'nope');
     oneLine(await regla('info', '--model', missing), 1, missing);
 
-    const badConfig = await writeFolder(join(tmp, 'bad-config'), async (d) => {
+    const badConfig = await writeModelFolder(join(tmp, 'bad-config'), RAW_CONFIG, async (d) => {
       await writeFile(join(d, 'config.json'), JSON.stringify({ ...RAW_CONFIG, feature_map: 'cosine' }));
     });
     oneLine(await regla('info', '--model', badConfig), 1, 'feature_map', 'cosine');
 
-    const notJson = await writeFolder(join(tmp, 'not-json'), (d) => writeFile(join(d, 'config.json'), '{"model_type": '));
+    const notJson = await writeModelFolder(join(tmp, 'not-json'), RAW_CONFIG, (d) => writeFile(join(d, 'config.json'), '{"model_type": '));
     oneLine(await regla('info', '--model', notJson), 1, join(notJson, 'config.json'), 'JSON');
 
-    const noWeights = await writeFolder(join(tmp, 'no-weights'), async () => {});
+    const noWeights = await writeModelFolder(join(tmp, 'no-weights'), RAW_CONFIG, async () => {});
     oneLine(await regla('info', '--model', noWeights), 1, 'model.safetensors');
 
     const index = JSON.parse(await readFile(join(dirs.shards, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string> };
-    const lostShard = await writeFolder(join(tmp, 'lost-shard'), async (d) => {
+    const lostShard = await writeModelFolder(join(tmp, 'lost-shard'), RAW_CONFIG, async (d) => {
       await writeFile(join(d, 'model.safetensors.index.json'), JSON.stringify(index));
       await writeFile(join(d, 'model-00001-of-00002.safetensors'), await readFile(join(dirs.shards, 'model-00001-of-00002.safetensors')));
     });
     oneLine(await regla('info', '--model', lostShard), 1, 'model-00002-of-00002.safetensors', 'missing');
 
-    const ghost = await writeFolder(join(tmp, 'ghost-tensor'), async (d) => {
+    const ghost = await writeModelFolder(join(tmp, 'ghost-tensor'), RAW_CONFIG, async (d) => {
       const wm = { ...index.weight_map, 'model.layers.9.ghost.weight': 'model-00001-of-00002.safetensors' };
       await writeFile(join(d, 'model.safetensors.index.json'), JSON.stringify({ weight_map: wm }));
       for (const f of new Set(Object.values(wm))) await writeFile(join(d, f), await readFile(join(dirs.shards, f)));
     });
     oneLine(await regla('info', '--model', ghost), 1, 'model.layers.9.ghost.weight', 'not in this shard');
 
-    const bigVocab = await writeFolder(join(tmp, 'big-vocab'), async (d) => {
+    const bigVocab = await writeModelFolder(join(tmp, 'big-vocab'), RAW_CONFIG, async (d) => {
       await writeFile(join(d, 'config.json'), JSON.stringify({ ...RAW_CONFIG, vocab_size: 200 }));
       await writeFile(join(d, 'model.safetensors'), writeSafetensors(randomWeights(parseConfig({ ...RAW_CONFIG, vocab_size: 200 }))));
     });

@@ -2,43 +2,19 @@
 // trace that passes the shared validator and a CSV kernel table with a header and rows; bad
 // options exit 2 with one line on stderr. Never asserts timings.
 
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
 import { writeSafetensors } from '../../shaders/model/safetensors.js';
 import { CSV_HEADER } from '../../shaders/profile/trace.js';
 import { parseCsv, validateTrace } from '../unit/trace-validate.js';
+import { regla, writeModelFolder } from './helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/regla.mjs');
-const ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
 const RAW_CONFIG = { model_type: 'regla', hidden_size: 32, num_hidden_layers: 2, num_heads: 2, vocab_size: 61, intermediate_size: 48 };
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function regla(...args: string[]): Promise<Result> {
-  return new Promise((done, fail) => {
-    const env = { ...process.env };
-    if (env['VK_ICD_FILENAMES'] === undefined && existsSync(ICD)) env['VK_ICD_FILENAMES'] = ICD;
-    const p = spawn(process.execPath, [CLI, ...args], { env, cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', fail);
-    // Dawn's Vulkan backend logs limit adjustments straight to stderr on some drivers; they are not ours.
-    p.on('close', (code) => done({ code, stdout, stderr: stderr.replace(/^(Warning: .*artificially reduced.*)?\n/gm, '') }));
-  });
-}
 
 let tmp = '';
 let model = '';
@@ -47,9 +23,7 @@ beforeAll(async () => {
   // dist/cli/regla.mjs is built once by test/global-setup.ts.
   tmp = await mkdtemp(join(tmpdir(), 'regla-profile-'));
   model = join(tmp, 'model');
-  await mkdir(model, { recursive: true });
-  await writeFile(join(model, 'config.json'), JSON.stringify(RAW_CONFIG));
-  await writeFile(join(model, 'model.safetensors'), writeSafetensors(randomWeights(parseConfig(RAW_CONFIG), { seed: 2 })));
+  await writeModelFolder(model, RAW_CONFIG, (d) => writeFile(join(d, 'model.safetensors'), writeSafetensors(randomWeights(parseConfig(RAW_CONFIG), { seed: 2 }))), { tokenizer: false });
 });
 
 afterAll(async () => {
