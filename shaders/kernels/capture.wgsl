@@ -1,6 +1,7 @@
 // Capture reductions (spec §3.5): per-head histograms, saturation counts, sums, state norms.
-// A tensor is read as [rows, H, D]: element i belongs to head (i / D) % H. Workgroup (c, h) covers
-// elements j ∈ [c·CHUNK, (c+1)·CHUNK) of head h's rows·D elements, j ↦ i = ((j / D)·H + h)·D + j % D.
+// A tensor is read as [rows, H, D]: element i belongs to head (i / D) % H. Only rows [row0, row0 + rows)
+// count (a token range). Workgroup (c, h) covers elements j ∈ [c·CHUNK, (c+1)·CHUNK) of head h's
+// rows·D elements, j ↦ i = ((row0 + j / D)·H + h)·D + j % D.
 // Binning and thresholds compare order-preserving integer keys of the f32 bits (key(x) < key(y) ⟺
 // x < y, with −0 read as +0) against edge keys precomputed on the CPU in the input's own domain
 // (log α edges when α = exp(log α) is binned, σ(l) edges on a logit scale), so the kernel evaluates
@@ -77,7 +78,7 @@ struct Params {
   gx: u32,      // workgroups along x (chunks are wid.x + wid.y·gx)
   chunks: u32,
   n_edges: u32, // histogram: B + 1 edges; saturation: 2K thresholds (low₀, high₀, low₁, …)
-  _p0: u32,
+  row0: u32,    // first row counted
   _p1: u32,
 #if MODE == hist || MODE == sat
   edges: array<vec4<u32>, 65>, // keys, 4 per vec4
@@ -110,7 +111,7 @@ var<workgroup> r1: array<f32, WG>;
 #endif
 
 fn element(h: u32, j: u32) -> u32 {
-  return ((j / P.D) * P.H + h) * P.D + j % P.D;
+  return ((P.row0 + j / P.D) * P.H + h) * P.D + j % P.D;
 }
 
 fn sigm(v: f32) -> f32 {

@@ -33,6 +33,8 @@ export type TapPoint =
   | 'phi.q' // [T, Hq, dk']
   | 'phi.k' // [T, Hkv, dk']
   | 'keymax' // [Hkv] running key max after the block
+  | 'v' // [T, Hkv, dv] values entering the recurrence
+  | 'state.in' // [Hkv, dk', dv] state entering the block (before the recurrence overwrites it)
   | 'attn.o' // [T, Hq, dv] before the output norm
   | 'attn.y' // [T, Hq·dv] after norm and output gate
   | 'state' // [Hkv, dk', dv] after the block
@@ -643,11 +645,15 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       tap?.('phi.q', phiQ, site);
       tap?.('phi.k', phiK, site);
       if (c.featureMap === 'exp_norm') tap?.('keymax', state.keyMax[li] as Tensor, site);
-      // Recurrence and read-out (step 6).
+      // Recurrence and read-out (step 6). The recurrence updates the state in place: taps see the state
+      // entering the block here, and whatever they enqueue runs before the recurrence (encoder order).
+      const v4 = as(v, [1, T, Hkv, c.headDimV]);
+      tap?.('v', v4, site);
+      tap?.('state.in', state.glaState[li] as Tensor, site);
       const glaArgs = {
         q: phiQ,
         k: phiK,
-        v: as(v, [1, T, Hkv, c.headDimV]),
+        v: v4,
         ...(A ? { A } : {}),
         ...(D ? { D } : {}),
         scale,

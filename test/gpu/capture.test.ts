@@ -183,7 +183,12 @@ describe('Capture on a tiny model', () => {
     const ids = ctx.upload(Uint32Array.from(tokens(20, c.vocabSize)), [20], 'ids');
     const s0 = new ModelState(ctx, c);
     const s1 = new ModelState(ctx, c);
-    const capture = new Capture(ctx, { quantities: ['gate', 'phi', 'state', 'output', 'logits'], bins: 32, thresholds: { eps: [1e-2, 0.1], logit: [2, 6] } });
+    // Every quantity on, the per-token ones included (their taps: v and the state entering the block).
+    const capture = new Capture(ctx, {
+      quantities: ['gate', 'phi', 'state', 'output', 'logits', 'tokenState', 'tokenNorm', 'phiStats', 'topk', 'channels'],
+      bins: 32,
+      thresholds: { eps: [1e-2, 0.1], logit: [2, 6] },
+    });
     const seen: Array<{ layer: number; copy: Tensor }> = [];
     const tap: Tap = (point, t, site) => {
       capture.tap(point, t, site);
@@ -230,7 +235,8 @@ describe('Capture on a tiny model', () => {
         expect(rec.means?.memoryLength?.length).toBe(H);
       }
       const points = new Set(records.map((r) => r.point));
-      for (const p of ['gate.a', 'gate.c', 'gate.logA', 'phi.q', 'phi.k', 'attn.o', 'attn.y', 'state', 'logits']) expect(points.has(p as TapPoint), p).toBe(true);
+      for (const p of ['gate.a', 'gate.c', 'gate.logA', 'phi.q', 'phi.k', 'attn.o', 'attn.y', 'state', 'state.in', 'logits']) expect(points.has(p as TapPoint), p).toBe(true);
+      expect(records.find((r) => r.point === 'state.in')?.tokenStateNorm?.length).toBe(20);
       const gateA = records.find((r) => r.point === 'gate.a');
       expect(gateA?.means?.dFdg?.length).toBe(c.numKvHeads);
       const state = records.find((r) => r.point === 'state');

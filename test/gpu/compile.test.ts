@@ -31,7 +31,7 @@ describe('every kernel compiles with every variant', () => {
         const ids = ctx.upload(Uint32Array.from(tokens(20, c.vocabSize)), [20], 'ids');
         const one = ctx.upload(Uint32Array.from([1]), [1], 'one');
         // The recurrent pass also runs every capture reduction on every tap point.
-        const capture = mode === 'recurrent' ? new Capture(ctx, { quantities: ['gate', 'phi', 'state', 'output', 'logits'], gateScale: 'logit' }) : null;
+        const capture = mode === 'recurrent' ? new Capture(ctx, { quantities: ['gate', 'phi', 'state', 'output', 'logits', 'tokenState', 'tokenNorm', 'phiStats', 'topk', 'channels'], gateScale: 'logit' }) : null;
         const logits = forward(model, st, ids, { logits: 'all', mode, chunkSize: 16, tap: capture?.tap ?? null });
         if (capture) {
           await capture.collect();
