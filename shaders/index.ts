@@ -33,9 +33,19 @@ export { Capture, type Quantity, type CaptureOptions, type CaptureRecord, type H
 export { histogram, saturation, headMoments, gateProxies, stateNorm, type HeadLayout, type HistogramArgs, type SaturationArgs, type MomentsArgs, type ProxyArgs, type StateNormArgs } from './capture/reduce.js';
 export { effectiveAttention, effectiveAttentionRow, MAX_ATTENTION_WINDOW, type EffectiveAttentionInputs, type EffectiveAttentionArgs, type EffectiveAttentionRowArgs } from './capture/attention.js';
 export { MAX_BINS, MAX_THRESHOLDS, f32Key, histogramEdges, histogramEdgeKeys, alphaThreshold, logitThreshold, valueThreshold, type HistogramSpec, type ThresholdPair } from './capture/edges.js';
+export type { TopKRecord } from './capture/capture.js';
+export { rowNorms, phiStats, channelSums, logitsTopK, tokenStateNorms, MAX_TOP_K, type RowRange, type RowNormArgs, type PhiStatsArgs, type ChannelSumsArgs, type TopKArgs, type TokenStateNormArgs } from './capture/reduce.js';
 
 // Profiler: per-dispatch or per-submit GPU timing, Chrome trace and CSV export.
 export * from './profile/profile.js';
 export * from './profile/trace.js';
 export { measureDevicePeaks, placeOnRoofline, rooflineTable, fmaBench, streamBench, streamWorkgroups, FMA_FLOPS_PER_ITERATION, type PeakOptions, type DevicePeaks, type MicrobenchKernel, type FmaArgs, type RooflinePoint, type RooflineRow } from './profile/roofline.js';
 export { sweep, crossover, memoryTable, kvBytesPerPosition, type SweepVariant, type SweepOptions, type SweepRow, type MemoryRow } from './profile/sweep.js';
+
+// Sweeps against the engine's own softmax attention; effective attention with fast_decay's value gate.
+export { hasSoftmaxLayers, softmaxBaselineConfig } from './profile/sweep.js';
+export type { ValueGate, EffectiveAttentionTensor } from './capture/attention.js';
+
+// Full tensors through a pool of staging buffers (never stalls generation), and tap composition.
+export { TensorDump, combineTaps, type DumpChunk, type DumpStats, type TensorDumpOptions } from './capture/dump.js';
+export { StagingPool, type StagingBuffer, type StagingPoolOptions, type StagingStats } from './gpu/staging.js';

@@ -3,8 +3,9 @@
 // regla.ts owns argument parsing and errors; this module gets the parsed options and a GPU factory.
 
 import { writeFile } from 'node:fs/promises';
-import { GpuContext, Session, profileRun, toChromeTrace, toCsv, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
+import { Capture, GpuContext, Session, profileRun, toChromeTrace, toCsv, type CaptureRecord, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
 import { measureDevicePeaks, rooflineTable, type DevicePeaks } from '../../shaders/index.js';
+import { intList } from './args.js';
 import { openModelFolder } from './model-folder.js';
 
 export const PROFILE_HELP = `usage: regla profile --model DIR --out TRACE.json [options]
@@ -24,6 +25,9 @@ heaviest kernels and writes a Chrome trace (chrome://tracing, ui.perfetto.dev).
                        fused: the engine's batching, timed on the CPU (throughput) (default per-op)
   --roofline           measure the device's FMA and read-bandwidth peaks first and print
                        each kernel's intensity, attainable GFLOP/s and fraction of the roof
+  --capture            after the timed repeats, run the prompt and decode once more with gate
+                       capture on (untimed) and add per-layer saturation counter tracks
+                       (α < ε or α > 1 − ε for ε = 0.001, 0.01; |logit| > 6) to the trace
   --help               this text`;
 
 export const PROFILE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> = {
@@ -36,6 +40,7 @@ export const PROFILE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> 
   decode: 'int',
   mode: 'string',
   roofline: 'flag',
+  capture: 'flag',
   help: 'flag',
 };
 
@@ -46,16 +51,6 @@ export interface ProfileDeps {
   /** How the host configured Dawn's timestamp quantization. */
   quantization: string;
   write: (s: string) => void;
-}
-
-function list(v: unknown, name: string, fallback: number[], ok: (n: number) => boolean, what: string, deps: ProfileDeps): number[] {
-  if (v === undefined) return fallback;
-  const parts = String(v).split(',').map((s) => s.trim());
-  const ns = parts.map(Number);
-  if (parts.some((s) => s === '') || ns.some((n) => !Number.isInteger(n) || !ok(n))) {
-    throw deps.usage(`profile: --${name} must be a comma-separated list of ${what}, got "${String(v)}"`);
-  }
-  return ns;
 }
 
 const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
@@ -100,8 +95,8 @@ export async function cmdProfile(a: ReadonlyMap<string, string | number | boolea
   if (typeof dir !== 'string' || dir === '') throw deps.usage('profile: --model is required (see regla profile --help)');
   if (typeof outPath !== 'string' || outPath === '') throw deps.usage('profile: --out is required (see regla profile --help)');
   const csvPath = a.get('csv');
-  const seqs = list(a.get('seq'), 'seq', [256, 1024], (n) => n >= 1, 'integers ≥ 1', deps);
-  const chunks = list(a.get('chunk'), 'chunk', [64], (n) => n >= 16 && n <= 128 && n % 16 === 0, 'multiples of 16 in 16..128', deps);
+  const seqs = intList(a.get('seq'), 'profile', 'seq', [256, 1024], (n) => n >= 1, 'integers ≥ 1', deps.usage);
+  const chunks = intList(a.get('chunk'), 'profile', 'chunk', [64], (n) => n >= 16 && n <= 128 && n % 16 === 0, 'multiples of 16 in 16..128', deps.usage);
   const repeat = a.get('repeat') ?? 3;
   if (typeof repeat !== 'number' || repeat < 1) throw deps.usage(`profile: --repeat must be an integer ≥ 1, got ${String(repeat)}`);
   const decode = a.get('decode') ?? 16;
@@ -109,8 +104,11 @@ export async function cmdProfile(a: ReadonlyMap<string, string | number | boolea
   const mode = a.get('mode') ?? 'per-op';
   if (mode !== 'per-op' && mode !== 'fused') throw deps.usage(`profile: --mode must be per-op or fused, got "${String(mode)}"`);
 
+  const withCapture = a.get('capture') === true;
+
   const folder = await openModelFolder(dir);
   const reports: ProfileReport[] = [];
+  const captures: CaptureRecord[][] = [];
   let adapter: Record<string, string> = {};
   let features: string[] = [];
   try {
@@ -146,6 +144,7 @@ export async function cmdProfile(a: ReadonlyMap<string, string | number | boolea
             });
             reports.push(r);
             deps.write(kernelTable(r) + (peaks ? rooflineText(r, peaks) : '') + '\n');
+            if (withCapture) captures.push(await captureRun(ctx, session, prompt, decode));
           }
         }
       } finally {
@@ -157,11 +156,35 @@ export async function cmdProfile(a: ReadonlyMap<string, string | number | boolea
   } finally {
     await folder.close();
   }
-  const trace = toChromeTrace(reports, { adapter, features, quantization: deps.quantization, model: dir, mode });
+  const trace = toChromeTrace(reports, { adapter, features, quantization: deps.quantization, model: dir, mode }, withCapture ? { captures } : {});
   await writeFile(outPath, JSON.stringify(trace));
-  deps.write(`trace → ${outPath} (${trace.traceEvents.length} events)\n`);
+  const counters = trace.traceEvents.filter((e) => e.ph === 'C' && e.name.startsWith('saturation')).length;
+  deps.write(`trace → ${outPath} (${trace.traceEvents.length} events${withCapture ? `, ${counters} saturation samples` : ''})\n`);
   if (typeof csvPath === 'string' && csvPath !== '') {
     await writeFile(csvPath, toCsv(reports));
     deps.write(`kernel table → ${csvPath}\n`);
+  }
+}
+
+/**
+ * One untimed reset → prefill(prompt) → `decode` steps with gate capture attached (the profile's
+ * decode ids), its records, and the session reset again. Taps disable the fused decode path, so
+ * this never runs inside a timed repeat.
+ */
+async function captureRun(ctx: GpuContext, session: Session, prompt: readonly number[], decode: number): Promise<CaptureRecord[]> {
+  const capture = new Capture(ctx, { quantities: ['gate'] });
+  const V = session.config.vocabSize;
+  const P = prompt.length;
+  try {
+    await session.reset();
+    session.tap = capture.tap;
+    await session.prefill(prompt);
+    for (let i = 0; i < decode; i++) await session.step((prompt[(P + i) % P] as number) % V);
+    session.tap = null;
+    return await capture.collect();
+  } finally {
+    session.tap = null;
+    capture.dispose();
+    await session.reset();
   }
 }

@@ -15,6 +15,7 @@ import {
 import { loadTokenizer, openModelFolder, type ModelFolder } from './model-folder.js';
 import { PROFILE_HELP, PROFILE_SPEC, cmdProfile } from './profile.js';
 import { CAPTURE_HELP, CAPTURE_SPEC, cmdCapture } from './capture.js';
+import { SWEEP_HELP, SWEEP_SPEC, cmdSweep } from './sweep.js';
 
 /** A bad command line (exit 2). */
 class UsageError extends Error {}
@@ -44,6 +45,8 @@ commands:
   info   the model's normalized config, parameter count, weight memory, the GPU's limits
   profile  per-kernel GPU timings over sequence lengths and chunk sizes; Chrome trace + CSV
   capture  gate / feature-map / state statistics of one prefill; JSON + safetensors of the tensors
+  sweep    prefill / decode scaling over sequence lengths × chunk sizes × variants, the
+           linear-vs-softmax crossover, state vs KV-cache memory; JSON + CSV
 
 A model is a folder with config.json, model.safetensors (or shards listed in
 model.safetensors.index.json) and tokenizer.json.
@@ -493,6 +496,11 @@ SPECS['capture'] = CAPTURE_SPEC;
 HELP['capture'] = CAPTURE_HELP;
 COMMANDS['capture'] = (a) => cmdCapture(a, { gpu, usage: (m) => new UsageError(m), write: out });
 
+// `regla sweep` lives in sweep.ts.
+SPECS['sweep'] = SWEEP_SPEC;
+HELP['sweep'] = SWEEP_HELP;
+COMMANDS['sweep'] = (a) => cmdSweep(a, { gpu, usage: (m) => new UsageError(m), write: out });
+
 async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined) throw new UsageError('missing command: run, eval or info (see regla --help)');
@@ -502,7 +510,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const fn = COMMANDS[cmd];
-  if (!fn) throw new UsageError(`unknown command "${cmd}" (commands: run, eval, info, profile, capture; see regla --help)`);
+  if (!fn) throw new UsageError(`unknown command "${cmd}" (commands: run, eval, info, profile, capture, sweep; see regla --help)`);
   if (rest.includes('--help') || rest.includes('-h')) {
     out(`${HELP[cmd]!}\n`);
     return 0;

@@ -1,6 +1,7 @@
 // Float64 twin of the effective attention (capture/attention.ts, kernels/effective_attention.wgsl):
 // A[t, u] = s·Σ_i φ(q_t)_i exp(Σ_{w=u+1..t} log α_w,i) φ(k_u)_i over a window, causal; with the
-// denominator, rows divided by their unscaled sum + 1e-6 (the engine's o = Sᵀq / (zᵀq + 1e-6)).
+// denominator, rows divided by their unscaled sum + 1e-6 (the engine's o = Sᵀq / (zᵀq + 1e-6)); with a
+// value-side log gate D and a value channel j, entries then times exp(Σ_{w=u+1..t} log D_w,j).
 
 import { DENOM_EPS } from './gla.js';
 
@@ -15,6 +16,10 @@ export interface Attention64Inputs {
   head: number;
   scale: number;
   denominator?: boolean;
+  /** Value-side log gate [T, Hkv, dv] and its dim; used only with valueChannel. */
+  D?: ArrayLike<number> | undefined;
+  dv?: number;
+  valueChannel?: number | undefined;
 }
 
 /** Rows [r0, r1) (absolute tokens) of the window [t0, t1): [(r1 − r0), (t1 − t0)] row-major. */
@@ -31,6 +36,19 @@ function rows64(x: Attention64Inputs, t0: number, t1: number, r0: number, r1: nu
         acc += x.A[((t0 + r) * Hkv + kvh) * dkf + i] as number;
         G[r * dkf + i] = acc;
       }
+    }
+  }
+  // Window-relative cumulative log D of the chosen value channel.
+  const Dc = new Float64Array(W);
+  const dv = x.dv ?? 0;
+  const D = x.D;
+  const j = x.valueChannel;
+  const valueGate = D !== undefined && j !== undefined;
+  if (valueGate) {
+    let acc = 0;
+    for (let r = 0; r < W; r++) {
+      acc += D[((t0 + r) * Hkv + kvh) * dv + j] as number;
+      Dc[r] = acc;
     }
   }
   const s = x.denominator ? 1 : x.scale;
@@ -51,6 +69,7 @@ function rows64(x: Attention64Inputs, t0: number, t1: number, r0: number, r1: nu
       sum += acc;
     }
     if (x.denominator) for (let u = 0; u <= t - t0; u++) out[row + u] = (out[row + u] as number) / (sum + DENOM_EPS);
+    if (valueGate) for (let u = 0; u <= t - t0; u++) out[row + u] = (out[row + u] as number) * Math.exp((Dc[t - t0] as number) - (Dc[u] as number));
   }
   return out;
 }

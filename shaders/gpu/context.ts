@@ -160,6 +160,7 @@ export class GpuContext {
   private kernelIds = 0;
   private observer: DispatchObserver | null = null;
   private readonly dispatchListeners = new Set<(info: DispatchInfo) => void>();
+  private readonly submitListeners = new Set<() => void>();
   private readonly counters: MemoryCounters = {
     liveTensors: 0,
     liveBytes: 0,
@@ -468,6 +469,15 @@ export class GpuContext {
     return () => this.dispatchListeners.delete(listener);
   }
 
+  /**
+   * Called right after each submit of recorded work (flush, and so every read and sync): the point
+   * where buffers written by that work may be mapped (mapAsync). Returns an unsubscribe function.
+   */
+  onSubmit(listener: () => void): () => void {
+    this.submitListeners.add(listener);
+    return () => this.submitListeners.delete(listener);
+  }
+
   private getEncoder(): GPUCommandEncoder {
     this.checkAlive();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: this.label });
@@ -589,6 +599,7 @@ export class GpuContext {
     const pending = this.pendingRelease;
     this.pendingRelease = [];
     for (const { key, buffer } of pending) this.returnToPool(key, buffer);
+    for (const l of this.submitListeners) l();
   }
 
   /** Submits and waits until the GPU has finished everything so far. */

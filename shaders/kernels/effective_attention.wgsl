@@ -3,9 +3,10 @@
 // G = inclusive cumulative log α over the window, so G_t − G_u = Σ_{w=u+1..t} log α_w ≤ 0 (no
 // overflow; never factored into exp(G_t)·exp(−G_u), which would). With the denominator form each row
 // is divided by its (unscaled) sum + 1e-6, as the model divides S_tᵀq by z_tᵀq + 1e-6.
-// Three passes selected by PASS: 0 the cumulative sum (one thread per channel, serial over the
+// Four passes selected by PASS: 0 the cumulative sum (one thread per channel, serial over the
 // window), 1 the matrix (16×16 output tiles, channels staged through workgroup memory in slices of
-// 16), 2 the row normalization (one workgroup per row).
+// 16), 2 the row normalization (one workgroup per row), 3 the value-side decay of one value channel
+// j (fast_decay): y[t, u] *= exp(Dc_t,j − Dc_u,j), Dc the window's cumulative log D (pass 0 over dv).
 
 struct Params {
   W: u32,       // window length = columns of the output
@@ -14,11 +15,11 @@ struct Params {
   t0: u32,      // absolute first token of the window
   Hq: u32,
   Hkv: u32,
-  dkf: u32,
+  dkf: u32,     // channels of the cumulated gate (dv in pass 3)
   head: u32,    // query head
   kv_head: u32, // its kv group
   scale: f32,
-  _p0: u32,
+  value_channel: u32, // pass 3
   _p1: u32,
 }
 
@@ -120,5 +121,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   let inv = 1.0 / (red[0] + 1e-6);
   for (var c = lid; c < P.W; c += 64u) { y[base + c] = y[base + c] * inv; }
+}
+#endif
+
+#if PASS == 3
+@group(0) @binding(1) var<storage, read> dc: array<f32>;        // (W, dv) cumulative log D
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;   // (rows, W)
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  let rl = gid.y;
+  if (c >= P.W || rl >= P.rows) { return; }
+  let r = P.row0 + rl;
+  if (c > r) { return; }
+  let j = P.value_channel;
+  y[rl * P.W + c] = y[rl * P.W + c] * exp(min(dc[r * P.dkf + j] - dc[c * P.dkf + j], 0.0));
 }
 #endif

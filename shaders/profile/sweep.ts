@@ -3,16 +3,17 @@
 // the linear-vs-softmax crossover length and the memory table derived from those rows.
 
 import type { GpuContext } from '../gpu/context.js';
-import { isSoftmaxLayer, parseConfig, softmaxHeadDim, type ModelConfig } from '../model/config.js';
+import { configToJson, isSoftmaxLayer, parseConfig, softmaxHeadDim, type ModelConfig } from '../model/config.js';
 import { Session } from '../model/session.js';
-import type { WeightMap } from '../model/weights.js';
+import type { WeightMap, WeightSource } from '../model/weights.js';
 import { quantile, type Phase } from './profile.js';
 
 export interface SweepVariant {
   name: string;
   /** A normalized ModelConfig or a raw config.json object. */
   config: ModelConfig | Record<string, unknown>;
-  weights: WeightMap;
+  /** In-memory weights, or a source read tensor by tensor (e.g. a model folder). */
+  weights: WeightMap | WeightSource;
 }
 
 export interface SweepOptions {
@@ -51,6 +52,25 @@ function asConfig(c: ModelConfig | Record<string, unknown>): ModelConfig {
   return 'numLayers' in c ? (c as ModelConfig) : parseConfig(c);
 }
 
+function isSource(w: WeightMap | WeightSource): w is WeightSource {
+  return typeof (w as Partial<WeightSource>).read === 'function';
+}
+
+/** Whether a config has at least one softmax-attention layer (softmax or hybrid). */
+export function hasSoftmaxLayers(c: ModelConfig | Record<string, unknown>): boolean {
+  return asConfig(c).hybridSoftmaxLayers.length > 0;
+}
+
+/**
+ * The engine's own softmax-attention comparison for a config: the same model with every layer a
+ * causal softmax-attention layer (RoPE, KV cache). Timing does not depend on the weights, so pair
+ * it with randomWeights(config).
+ */
+export function softmaxBaselineConfig(c: ModelConfig | Record<string, unknown>): ModelConfig {
+  const base = asConfig(c);
+  return parseConfig({ ...configToJson(base), hybrid_softmax_layers: Array.from({ length: base.numLayers }, (_, i) => i) });
+}
+
 /** Bytes of K and V cached per position across the softmax layers of a config. */
 export function kvBytesPerPosition(c: ModelConfig): number {
   let layers = 0;
@@ -73,7 +93,7 @@ export async function sweep(ctx: GpuContext, o: SweepOptions): Promise<SweepRow[
   for (const v of o.configs) {
     const config = asConfig(v.config);
     const V = config.vocabSize;
-    const session = await Session.create(ctx, config, v.weights);
+    const session = isSource(v.weights) ? await Session.load(ctx, config, v.weights) : await Session.create(ctx, config, v.weights);
     try {
       let warm = false;
       for (const chunk of o.chunkSizes) {

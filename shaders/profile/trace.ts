@@ -1,7 +1,9 @@
 // Serializers for profile reports: Chrome trace-event JSON (chrome://tracing, Perfetto; GPU
-// dispatches or whole submits, CPU steps, tokens/s counters) and a CSV kernel table. Reports are laid out one after another on a shared timeline; within a report each
+// dispatches or whole submits, CPU steps, tokens/s counters, and with capture records per-layer
+// gate-saturation counters) and a CSV kernel table. Reports are laid out one after another on a shared timeline; within a report each
 // measured repeat follows the previous one, so tracks stay monotone.
 
+import type { CaptureRecord } from '../capture/capture.js';
 import type { OpStats, Phase, ProfileReport } from './profile.js';
 
 export interface TraceMeta {
@@ -38,16 +40,53 @@ export const TRACE_IDS = {
   cpu: 2,
   tid: { prefill: 1, decode: 2 } as Record<Phase, number>,
   counters: 0,
+  /** Process of the per-layer saturation counters (present only with capture records). */
+  capture: 3,
 } as const;
+
+export interface TraceOptions {
+  /**
+   * Capture records (shaders/capture/capture.ts) per report, in the order of the reports (one list
+   * for a single report). Each record with saturation counts becomes a sample of the counter track
+   * `saturation L<layer>`, placed at the report's first measured prefill (pos0 = 0) or at the decode
+   * step of its position, with one series per tap point and threshold.
+   */
+  captures?: ReadonlyArray<readonly CaptureRecord[] | undefined>;
+}
+
+const SHORT_POINT: Readonly<Record<string, string>> = { 'gate.logA': 'α', 'gate.logD': 'δ', 'gate.a': 'a', 'gate.b': 'b', 'gate.c': 'c' };
+
+/**
+ * Counter series of one capture record: for α-kind thresholds ε the share of entries with α < ε or
+ * α > 1 − ε (`α ε=0.001`), for logit-kind thresholds t the share with |x| > t (`a |x|>6`), over all heads.
+ */
+export function saturationSeries(rec: CaptureRecord): Record<string, number> {
+  const out: Record<string, number> = {};
+  const name = SHORT_POINT[rec.point] ?? rec.point;
+  for (const s of rec.saturation ?? []) {
+    const total = s.count * s.low.length;
+    const hits = s.low.reduce((a, b) => a + b, 0) + s.high.reduce((a, b) => a + b, 0);
+    const key = s.kind === 'alpha' ? `${name} ε=${s.threshold}` : `${name} |x|>${s.threshold}`;
+    out[key] = total > 0 ? hits / total : 0;
+  }
+  return out;
+}
 
 // Gap between repeats and between reports on the timeline (µs).
 const GAP_US = 50;
 const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
 
-/** Chrome trace-event JSON of one or more reports (GPU dispatches, CPU steps, tokens/s counters). */
-export function toChromeTrace(reports: ProfileReport | readonly ProfileReport[], meta: TraceMeta = {}): ChromeTrace {
+/**
+ * Chrome trace-event JSON of one or more reports (GPU dispatches, CPU steps, tokens/s counters; with
+ * `o.captures`, per-layer saturation counters on their own process).
+ */
+export function toChromeTrace(reports: ProfileReport | readonly ProfileReport[], meta: TraceMeta = {}, o: TraceOptions = {}): ChromeTrace {
   const list: readonly ProfileReport[] = Array.isArray(reports) ? reports : [reports as ProfileReport];
   const events: TraceEvent[] = [];
+  const captures = o.captures ?? [];
+  if (captures.some((c) => c?.some((r) => r.saturation?.length))) {
+    events.push({ name: 'process_name', ph: 'M', pid: TRACE_IDS.capture, tid: 0, ts: 0, args: { name: 'Capture' } });
+  }
   const meta0 = (name: string, pid: number, tid: number, value: string): TraceEvent => ({ name, ph: 'M', pid, tid, ts: 0, args: { name: value } });
   events.push(
     meta0('process_name', TRACE_IDS.gpu, 0, 'GPU'),
@@ -59,8 +98,10 @@ export function toChromeTrace(reports: ProfileReport | readonly ProfileReport[],
   );
 
   let base = 0; // µs where the next report starts
-  for (const rep of list) {
+  for (const [ri, rep] of list.entries()) {
     const start = base;
+    /** Timeline µs of the first measured repeat's prefill (token 0) and decode steps (token P + i). */
+    const stepTs = new Map<number, number>();
     let end = base;
     // GPU times are relative per repeat; CPU spans share one clock. Place both per repeat.
     let repBase = base;
@@ -97,6 +138,7 @@ export function toChromeTrace(reports: ProfileReport | readonly ProfileReport[],
       }
       for (const s of spans) {
         const ts = repBase + (s.startMs - cpu0) * 1000;
+        if (r === 0 && !stepTs.has(s.token)) stepTs.set(s.token, ts);
         const dur = Math.max(0, (s.endMs - s.startMs) * 1000);
         const name = s.phase === 'prefill' ? `prefill ${rep.promptTokens} tokens` : `decode @${s.token}`;
         events.push({ name, cat: rep.mode, ph: 'X', pid: TRACE_IDS.cpu, tid: TRACE_IDS.tid[s.phase], ts, dur, args: { variant: rep.variant, repeat: r, token: s.token } });
@@ -117,6 +159,19 @@ export function toChromeTrace(reports: ProfileReport | readonly ProfileReport[],
         decode: finite(t.decodeMsPerToken > 0 ? 1000 / t.decodeMsPerToken : 0),
       },
     });
+    // One sample per (layer, position) holding every tap point's series (gate.a, logA, logD, …).
+    const samples = new Map<string, { layer: number; pos0: number; args: Record<string, number> }>();
+    for (const rec of captures[ri] ?? []) {
+      const series = saturationSeries(rec);
+      if (Object.keys(series).length === 0) continue;
+      const key = `${rec.layer}:${rec.pos0}`;
+      const s = samples.get(key) ?? { layer: rec.layer, pos0: rec.pos0, args: {} };
+      Object.assign(s.args, series);
+      samples.set(key, s);
+    }
+    for (const s of samples.values()) {
+      events.push({ name: `saturation L${s.layer}`, cat: 'capture', ph: 'C', pid: TRACE_IDS.capture, tid: TRACE_IDS.counters, ts: stepTs.get(s.pos0) ?? start, args: s.args });
+    }
     base = end + GAP_US;
   }
   // Stable by track then time, so every track is monotone whatever the report order.

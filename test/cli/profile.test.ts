@@ -74,6 +74,25 @@ describe('regla profile', () => {
     expect(validateTrace(JSON.parse(await readFile(trace, 'utf8')))).toEqual([]);
   });
 
+  it('--capture adds per-layer saturation counter tracks (prefill + each decode step)', async () => {
+    const trace = join(tmp, 'capture.json');
+    const r = await regla('profile', '--model', model, '--seq', '20', '--chunk', '16', '--repeat', '1', '--decode', '2', '--mode', 'fused', '--capture', '--out', trace);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/, 6 saturation samples\)/);
+    const t = JSON.parse(await readFile(trace, 'utf8')) as { traceEvents: Array<{ name: string; ph: string; pid: number; ts: number; args?: Record<string, unknown> }> };
+    expect(validateTrace(t)).toEqual([]);
+    const sat = t.traceEvents.filter((e) => e.ph === 'C' && e.name.startsWith('saturation'));
+    // 2 layers × (prefill + 2 decode steps), each with the α thresholds and the gate-logit ones.
+    expect(sat.map((e) => e.name).sort()).toEqual(['saturation L0', 'saturation L0', 'saturation L0', 'saturation L1', 'saturation L1', 'saturation L1']);
+    for (const e of sat) {
+      expect(Object.keys(e.args ?? {}).sort()).toEqual(['a |x|>6', 'c |x|>6', 'α ε=0.001', 'α ε=0.01']); // ReGLA: base and refining gate logits, log α
+      for (const v of Object.values(e.args ?? {})) expect(v as number).toBeGreaterThanOrEqual(0);
+    }
+    expect(t.traceEvents.some((e) => e.ph === 'M' && e.name === 'process_name' && e.args?.['name'] === 'Capture')).toBe(true);
+    expect(t.traceEvents.filter((e) => e.name === 'tokens/s')).toHaveLength(1);
+  });
+
   it('rejects bad options with exit 2 and one line', async () => {
     for (const args of [
       ['--model', model],

@@ -1,6 +1,7 @@
 // Effective attention (spec §3.5) on the GPU vs its float64 twin (windows, rows, GQA, no gate,
-// denominator), and the defining property on a real forward: with φ(q), φ(k), log α captured from
-// layer 0 of a tiny model, A·V over the whole sequence reproduces the layer's pre-norm output o.
+// denominator, fast_decay's value-side gate for one value channel), and the defining property on a
+// real forward: with φ(q), φ(k), log α (and log D) captured from layer 0 of a tiny model, A·V over
+// the whole sequence reproduces the layer's pre-norm output o (per value channel with fast_decay).
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
@@ -29,6 +30,9 @@ interface Case {
   head: number;
   t0: number;
   t1: number;
+  /** Value-side gate of dim dv, applied for value channel `channel`. */
+  dv?: number;
+  channel?: number;
 }
 
 const CASES: Case[] = [
@@ -36,15 +40,19 @@ const CASES: Case[] = [
   { name: 'gated GQA, inner window, dkf not a multiple of 16', T: 70, Hq: 4, Hkv: 2, dkf: 20, gate: true, denominator: false, head: 3, t0: 13, t1: 66 },
   { name: 'no gate, denominator', T: 33, Hq: 2, Hkv: 1, dkf: 32, gate: false, denominator: true, head: 0, t0: 0, t1: 33 },
   { name: 'gated, denominator, window', T: 50, Hq: 2, Hkv: 2, dkf: 8, gate: true, denominator: true, head: 0, t0: 5, t1: 50 },
+  { name: 'two-sided gate, value channel 5, GQA window', T: 60, Hq: 4, Hkv: 2, dkf: 16, gate: true, denominator: false, head: 2, t0: 7, t1: 60, dv: 12, channel: 5 },
+  { name: 'two-sided gate, denominator, value channel 0', T: 37, Hq: 2, Hkv: 2, dkf: 8, gate: true, denominator: true, head: 1, t0: 0, t1: 37, dv: 4, channel: 0 },
 ];
 
-function inputs(c: Case): Attention64Inputs & { q: Float32Array; k: Float32Array; a: Float32Array } {
+function inputs(c: Case): Attention64Inputs & { q: Float32Array; k: Float32Array; a: Float32Array; d: Float32Array } {
   const rng = new Rng(c.T * 7 + c.dkf);
   const q = Float32Array.from(rng.normals(c.T * c.Hq * c.dkf, 1), Math.abs);
   const k = Float32Array.from(rng.normals(c.T * c.Hkv * c.dkf, 1), Math.abs);
   // log α = log σ(x): in (−∞, 0), spread over fast and slow channels.
   const a = Float32Array.from(rng.normals(c.T * c.Hkv * c.dkf, 2, 2), (x) => -Math.log1p(Math.exp(-x)));
-  return { T: c.T, Hq: c.Hq, Hkv: c.Hkv, dkf: c.dkf, phiQ: q, phiK: k, A: c.gate ? a : undefined, head: c.head, scale: 0.25, denominator: c.denominator, q, k, a };
+  const d = Float32Array.from(rng.normals(c.T * c.Hkv * (c.dv ?? 1), 2, 1), (x) => -Math.log1p(Math.exp(-x)));
+  const value = c.dv !== undefined ? { D: d, dv: c.dv, valueChannel: c.channel } : {};
+  return { T: c.T, Hq: c.Hq, Hkv: c.Hkv, dkf: c.dkf, phiQ: q, phiK: k, A: c.gate ? a : undefined, head: c.head, scale: 0.25, denominator: c.denominator, ...value, q, k, a, d };
 }
 
 describe('effective attention vs float64 twin', () => {
@@ -55,11 +63,14 @@ describe('effective attention vs float64 twin', () => {
       const tq = ctx.upload(x.q, [1, c.T, c.Hq, c.dkf], 'phiQ');
       const tk = ctx.upload(x.k, [1, c.T, c.Hkv, c.dkf], 'phiK');
       const ta = ctx.upload(x.a, [1, c.T, c.Hkv, c.dkf], 'logA');
-      const common = { phiQ: tq, phiK: tk, ...(c.gate ? { A: ta } : {}), head: c.head, scale: 0.25, denominator: c.denominator };
+      const td = ctx.upload(x.d, [1, c.T, c.Hkv, c.dv ?? 1], 'logD');
+      const value = c.dv !== undefined ? { D: td, valueChannel: c.channel } : {};
+      const common = { phiQ: tq, phiK: tk, ...(c.gate ? { A: ta } : {}), ...value, head: c.head, scale: 0.25, denominator: c.denominator };
       try {
         const m = effectiveAttention(ctx, { ...common, t0: c.t0, t1: c.t1 });
         const W = c.t1 - c.t0;
         expect(m.shape).toEqual([W, W]);
+        expect(m.valueGate).toBe(c.dv !== undefined ? 'applied' : 'none');
         const got = await ctx.readF32(m);
         m.dispose();
         const ref = effectiveAttention64(x, c.t0, c.t1);
@@ -74,10 +85,32 @@ describe('effective attention vs float64 twin', () => {
           expectClose(g, effectiveAttentionRow64(x, t), { rtol: 1e-4, atol: 1e-6, label: `${c.name} row ${t}` });
         }
       } finally {
-        [tq, tk, ta].forEach((t) => t.dispose());
+        [tq, tk, ta, td].forEach((t) => t.dispose());
       }
     });
   }
+
+  it('with D and no value channel: the key-side matrix, marked per-channel', async () => {
+    const ctx = await getContext();
+    const c = CASES[4]!;
+    const x = inputs(c);
+    const tq = ctx.upload(x.q, [1, c.T, c.Hq, c.dkf], 'phiQ');
+    const tk = ctx.upload(x.k, [1, c.T, c.Hkv, c.dkf], 'phiK');
+    const ta = ctx.upload(x.a, [1, c.T, c.Hkv, c.dkf], 'logA');
+    const td = ctx.upload(x.d, [1, c.T, c.Hkv, c.dv!], 'logD');
+    try {
+      const m = effectiveAttention(ctx, { phiQ: tq, phiK: tk, A: ta, D: td, head: c.head, scale: 0.25, t0: 0, t1: c.T });
+      expect(m.valueGate).toBe('per-channel');
+      expect(m.valueChannel).toBeUndefined();
+      const got = await ctx.readF32(m);
+      m.dispose();
+      expectClose(got, effectiveAttention64({ ...x, valueChannel: undefined }, 0, c.T), { rtol: 1e-4, atol: 1e-6, label: 'key side' });
+      expect(() => effectiveAttention(ctx, { phiQ: tq, phiK: tk, A: ta, D: td, head: 0, scale: 1, t0: 0, t1: 4, valueChannel: c.dv! })).toThrow(/value channel/);
+      expect(() => effectiveAttention(ctx, { phiQ: tq, phiK: tk, A: ta, head: 0, scale: 1, t0: 0, t1: 4, valueChannel: 0 })).toThrow(/needs the value-side gate/);
+    } finally {
+      [tq, tk, ta, td].forEach((t) => t.dispose());
+    }
+  });
 
   it('rejects a window over 2048 tokens or outside the sequence, and a bad head', async () => {
     const ctx = await getContext();
@@ -91,7 +124,7 @@ describe('effective attention vs float64 twin', () => {
 });
 
 describe('A·V reproduces the layer output o (t0 = 0)', () => {
-  for (const variant of ['regla', 'la_elu_denominator'] as const) {
+  for (const variant of ['regla', 'la_elu_denominator', 'fast_decay'] as const) {
     it(variant, async () => {
       const ctx = await getContext();
       const c = parseConfig(VARIANTS[variant] as Record<string, unknown>);
@@ -100,7 +133,7 @@ describe('A·V reproduces the layer output o (t0 = 0)', () => {
       const model = await GpuModel.upload(ctx, c, w);
       const state = new ModelState(ctx, c);
       const T = 45;
-      const want: TapPoint[] = ['hidden', 'phi.q', 'phi.k', 'gate.logA', 'attn.o'];
+      const want: TapPoint[] = ['hidden', 'phi.q', 'phi.k', 'gate.logA', 'gate.logD', 'attn.o'];
       const got = new Map<TapPoint, Tensor>();
       try {
         const ids = ctx.upload(Uint32Array.from(tokens(T, c.vocabSize)), [T], 'ids');
@@ -124,7 +157,9 @@ describe('A·V reproduces the layer output o (t0 = 0)', () => {
         const phiQ = got.get('phi.q') as Tensor;
         const phiK = got.get('phi.k') as Tensor;
         const A = got.get('gate.logA');
+        const D = got.get('gate.logD');
         expect(A !== undefined).toBe(c.gate !== 'none');
+        expect(D !== undefined).toBe(c.gate === 'fast_decay');
         expect(phiQ.shape).toEqual([1, T, Hq, featureDim(c)]);
         // v = attn_norm(h)·W_vᵀ in float64 from the captured residual stream.
         const hidden = await ctx.readF32(got.get('hidden') as Tensor);
@@ -136,16 +171,22 @@ describe('A·V reproduces the layer output o (t0 = 0)', () => {
         const maxO = o.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
         expect(maxO).toBeGreaterThan(0);
         let worst = 0;
+        // With the value-side gate the matrix is per value channel: one matrix per (head, channel).
+        const channels = D ? Array.from({ length: dv }, (_, j) => [j]) : [Array.from({ length: dv }, (_, j) => j)];
         for (let h = 0; h < Hq; h++) {
           const kvh = Math.floor(h / (Hq / Hkv));
-          const m = effectiveAttention(ctx, { phiQ, phiK, ...(A ? { A } : {}), head: h, scale: readoutScale(c), denominator: c.denominator, t0: 0, t1: T });
-          const a = await ctx.readF32(m);
-          m.dispose();
-          for (let t = 0; t < T; t++) {
-            for (let j = 0; j < dv; j++) {
-              let s = 0;
-              for (let u = 0; u <= t; u++) s += (a[t * T + u] as number) * (v[u * Hkv * dv + kvh * dv + j] as number);
-              worst = Math.max(worst, Math.abs(s - (o[(t * Hq + h) * dv + j] as number)) / maxO);
+          for (const js of channels) {
+            const value = D ? { D, valueChannel: js[0] } : {};
+            const m = effectiveAttention(ctx, { phiQ, phiK, ...(A ? { A } : {}), ...value, head: h, scale: readoutScale(c), denominator: c.denominator, t0: 0, t1: T });
+            expect(m.valueGate).toBe(D ? 'applied' : 'none');
+            const a = await ctx.readF32(m);
+            m.dispose();
+            for (let t = 0; t < T; t++) {
+              for (const j of js) {
+                let s = 0;
+                for (let u = 0; u <= t; u++) s += (a[t * T + u] as number) * (v[u * Hkv * dv + kvh * dv + j] as number);
+                worst = Math.max(worst, Math.abs(s - (o[(t * Hq + h) * dv + j] as number)) / maxO);
+              }
             }
           }
         }

@@ -5,8 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { featureDim, parseConfig, softmaxHeadDim } from '../../shaders/model/config.js';
-import { randomWeights } from '../../shaders/model/weights.js';
-import { crossover, kvBytesPerPosition, memoryTable, sweep, type SweepRow } from '../../shaders/profile/sweep.js';
+import { mapSource, randomWeights } from '../../shaders/model/weights.js';
+import { crossover, hasSoftmaxLayers, kvBytesPerPosition, memoryTable, softmaxBaselineConfig, sweep, type SweepRow } from '../../shaders/profile/sweep.js';
 import { checkLeaks, getContext } from './gpu.js';
 import { VARIANTS } from './variants.js';
 
@@ -75,6 +75,29 @@ describe('sweep', () => {
     expect(sm.at(-1)!.kvCacheBytes).toBeGreaterThan(sm[0]!.kvCacheBytes);
     for (const m of mem) expect(m.totalBytes).toBe(m.stateBytes + m.kvCacheBytes);
     expect(new Set(mem.filter((m) => m.variant === 'regla').map((m) => m.stateBytes)).size).toBe(1);
+  });
+
+  it("a weight source (a model folder's reader) and the engine's softmax baseline of a config", async () => {
+    const ctx = await getContext();
+    const base = softmaxBaselineConfig(VARIANTS['regla']!);
+    expect(base.hybridSoftmaxLayers).toEqual([0, 1]);
+    expect({ ...base, hybridSoftmaxLayers: [] }).toEqual(regla);
+    expect(hasSoftmaxLayers(regla)).toBe(false);
+    expect(hasSoftmaxLayers(base)).toBe(true);
+    expect(hasSoftmaxLayers(VARIANTS['hybrid_regla']!)).toBe(true);
+    const rows = await sweep(ctx, {
+      configs: [
+        { name: 'src', config: regla, weights: mapSource(randomWeights(regla, { seed: 3 })) },
+        { name: 'softmax', config: base, weights: randomWeights(base, { seed: 1 }) },
+      ],
+      seqLens: [16],
+      chunkSizes: [16],
+      decodeTokens: 1,
+      repeat: 1,
+      warmup: 0,
+    });
+    expect(rows.map((r) => r.variant)).toEqual(['src', 'softmax']);
+    expect(rows[1]!.kvUsedBytes).toBe(kvBytesPerPosition(base) * 17);
   });
 
   it('rejects bad options', async () => {

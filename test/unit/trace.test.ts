@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { detectPrecision, opStats, quantile, type CpuSpan, type Phase, type ProfileRecord, type ProfileReport } from '../../shaders/profile/profile.js';
-import { CSV_HEADER, csvField, toChromeTrace, toCsv, TRACE_IDS } from '../../shaders/profile/trace.js';
+import { CSV_HEADER, csvField, saturationSeries, toChromeTrace, toCsv, TRACE_IDS } from '../../shaders/profile/trace.js';
+import type { CaptureRecord } from '../../shaders/capture/capture.js';
 import { parseCsv, validateTrace } from './trace-validate.js';
 
 const OPS = ['in_proj', 'gla_step', 'o_proj', 'mlp'];
@@ -117,6 +118,64 @@ describe('toChromeTrace', () => {
     expect(gpuX.map((e) => e.name)).toEqual(['prefill 16 tokens (submit)', 'decode @16 (submit)', 'decode @17 (submit)', 'prefill 16 tokens (submit)', 'decode @16 (submit)', 'decode @17 (submit)']);
     expect(gpuX[0]!.dur).toBe(2);
     expect(gpuX[1]!.ts - gpuX[0]!.ts).toBe(13); // relative to the repeat's first timestamp, in µs
+  });
+
+  it('adds per-layer saturation counters from capture records on a named Capture process', () => {
+    // 2 heads × 10 entries: α thresholds 1e-3 (3 + 1 saturated) and 1e-2; a logit threshold on gate.a.
+    const sat = (layer: number, pos0: number, point: CaptureRecord['point']): CaptureRecord => ({
+      layer,
+      point,
+      pos0,
+      T: pos0 === 0 ? 16 : 1,
+      saturation:
+        point === 'gate.a'
+          ? [{ kind: 'logit', threshold: 6, low: [1, 0], high: [0, 1], count: 10 }]
+          : [
+              { kind: 'alpha', threshold: 1e-3, low: [1, 2], high: [0, 1], count: 10 },
+              { kind: 'alpha', threshold: 1e-2, low: [2, 2], high: [4, 2], count: 10 },
+            ],
+    });
+    const records: CaptureRecord[] = [
+      sat(0, 0, 'gate.logA'), sat(0, 0, 'gate.a'), sat(1, 0, 'gate.logA'), sat(0, 16, 'gate.logA'), sat(0, 17, 'gate.logD'),
+      { layer: 0, point: 'state', pos0: 0, T: 16, stateNorm: [1, 2] }, // no saturation: no counter
+    ];
+    expect(saturationSeries(records[0]!)).toEqual({ 'α ε=0.001': 0.2, 'α ε=0.01': 0.5 });
+    expect(saturationSeries(records[1]!)).toEqual({ 'a |x|>6': 0.1 });
+    expect(saturationSeries(records[4]!)).toEqual({ 'δ ε=0.001': 0.2, 'δ ε=0.01': 0.5 });
+    const a = report({ variant: 'a' });
+    const b = report({ variant: 'b' });
+    const trace = toChromeTrace([a, b], {}, { captures: [records, undefined] });
+    expect(validateTrace(trace)).toEqual([]);
+    const names = trace.traceEvents.filter((e) => e.ph === 'M').map((e) => `${e.name}:${e.pid}:${String(e.args?.['name'])}`);
+    expect(names).toContain(`process_name:${TRACE_IDS.capture}:Capture`);
+    const sc = trace.traceEvents.filter((e) => e.ph === 'C' && e.pid === TRACE_IDS.capture);
+    // Layer 0: prefill (logA + gate.a merged), decode @16, decode @17; layer 1: prefill.
+    expect(sc.map((e) => e.name).sort()).toEqual(['saturation L0', 'saturation L0', 'saturation L0', 'saturation L1']);
+    const l0 = sc.filter((e) => e.name === 'saturation L0');
+    expect(l0[0]!.args).toEqual({ 'α ε=0.001': 0.2, 'α ε=0.01': 0.5, 'a |x|>6': 0.1 });
+    expect(l0[2]!.args).toEqual({ 'δ ε=0.001': 0.2, 'δ ε=0.01': 0.5 });
+    // Placed at the first measured repeat's prefill and decode steps (CPU spans) of report a.
+    const cpu = trace.traceEvents.filter((e) => e.ph === 'X' && e.pid === TRACE_IDS.cpu && e.args?.['variant'] === 'a' && e.args['repeat'] === 0);
+    const at = (token: number): number => cpu.find((e) => e.args?.['token'] === token)!.ts;
+    expect(l0.map((e) => e.ts)).toEqual([at(0), at(16), at(17)]);
+    expect(sc.every((e) => e.ts < Math.min(...trace.traceEvents.filter((x) => x.ph === 'X' && x.args?.['variant'] === 'b').map((x) => x.ts)))).toBe(true);
+    // The tokens/s counter is still one per report.
+    expect(trace.traceEvents.filter((e) => e.name === 'tokens/s')).toHaveLength(2);
+    // Without records there is no Capture process.
+    expect(toChromeTrace(a, {}, { captures: [[records[5]!]] }).traceEvents.some((e) => e.pid === TRACE_IDS.capture)).toBe(false);
+  });
+
+  it('the validator rejects counters with non-finite or missing values', () => {
+    const good = toChromeTrace(report());
+    const bad = structuredClone(good);
+    bad.traceEvents.push({ name: 'saturation L0', ph: 'C', pid: TRACE_IDS.gpu, tid: 0, ts: 1e9, args: { 'α ε=0.001': NaN } });
+    expect(validateTrace(bad).join()).toMatch(/not a finite number/);
+    const empty = structuredClone(good);
+    empty.traceEvents.push({ name: 'saturation L0', ph: 'C', pid: TRACE_IDS.gpu, tid: 0, ts: 1e9, args: {} });
+    expect(validateTrace(empty).join()).toMatch(/counter without args/);
+    const unnamed = structuredClone(good);
+    unnamed.traceEvents.push({ name: 'saturation L0', ph: 'C', pid: TRACE_IDS.capture, tid: 0, ts: 1e9, args: { x: 1 } });
+    expect(validateTrace(unnamed).join()).toMatch(/process 3 has no process_name/);
   });
 
   it('the validator catches broken traces', () => {
