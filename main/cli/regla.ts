@@ -44,7 +44,8 @@ commands:
   eval   perplexity of a text file; can dump the logits as .npy
   info   the model's normalized config, parameter count, weight memory, the GPU's limits
   profile  per-kernel GPU timings over sequence lengths and chunk sizes; Chrome trace + CSV
-  capture  gate / feature-map / state statistics of one prefill; JSON + safetensors of the tensors
+  capture  gate / feature-map / state / per-token statistics of one prefill; JSON + safetensors
+           of the full tensors over a token range
   sweep    prefill / decode scaling over sequence lengths × chunk sizes × variants, the
            linear-vs-softmax crossover, state vs KV-cache memory; JSON + CSV
 

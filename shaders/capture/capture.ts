@@ -34,12 +34,22 @@ import {
  */
 export type Quantity = 'gate' | 'phi' | 'state' | 'output' | 'logits' | 'tokenState' | 'tokenNorm' | 'phiStats' | 'topk' | 'channels';
 
+/**
+ * Every quantity except 'tokenState': the token-serial ‖S_t‖ replay stays opt-in until its cost is
+ * measured. What tools turn on when the user names no quantities.
+ */
+export const DEFAULT_QUANTITIES: readonly Quantity[] = ['gate', 'phi', 'state', 'output', 'logits', 'tokenNorm', 'phiStats', 'topk', 'channels'];
+
 export interface Range {
   lo: number;
   hi: number;
 }
 
 export interface CaptureOptions {
+  /**
+   * Quantities to reduce; nothing else is enqueued. DEFAULT_QUANTITIES is every one except
+   * 'tokenState' (the token-serial ‖S_t‖ replay, opt-in until its cost is measured).
+   */
   quantities: readonly Quantity[];
   /** Layers to observe (default all); the logits (site layer = numLayers) are kept regardless. */
   layers?: readonly number[];
