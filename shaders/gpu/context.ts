@@ -244,6 +244,11 @@ export class GpuContext {
     return { ...this.counters };
   }
 
+  /** Restarts peak tracking from the bytes live now (to measure the peak of one run). */
+  resetPeak(): void {
+    this.counters.peakBytes = this.counters.liveBytes;
+  }
+
   /** Throws OutOfMemoryError when one buffer of `bytes` cannot exist on this device. */
   checkFits(name: string, bytes: number): void {
     const maxBind = this.limits.maxStorageBufferBindingSize;

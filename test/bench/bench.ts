@@ -6,12 +6,18 @@
 import { writeFileSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import {
+  Capture,
+  DEFAULT_QUANTITIES,
   GpuContext,
   Rng,
   Session,
   TimestampProfiler,
+  crossover,
   parseConfig,
   randomWeights,
+  softmaxBaselineConfig,
+  sweep,
+  type ModelConfig,
   type Tensor,
 } from '../../shaders/index.js';
 import { matmulNN, matmulNaive } from '../../shaders/ops/matmul.js';
@@ -215,6 +221,128 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
   session.dispose();
 }
 
+/**
+ * Issue #4's targets, as ratios measured here: default capture vs none and the per-op profiler vs
+ * none (prefill at T = 2048), ReGLA vs GLA (prefill time and peak memory), and the prefill/decode
+ * crossover and 16K speedup of ReGLA vs the same model with every layer softmax attention.
+ */
+async function benchTargets(ctx: GpuContext): Promise<void> {
+  const base = full
+    ? { hidden_size: 768, num_hidden_layers: 12, num_heads: 12, vocab_size: 32000 }
+    : { hidden_size: 64, num_hidden_layers: 2, num_heads: 2, vocab_size: 256 };
+  const regla = parseConfig({ model_type: 'regla', ...base });
+  const gla = parseConfig({ model_type: 'gla', ...base });
+  const T = full ? 2048 : 64;
+  const repeat = full ? 7 : 2;
+  const prompt = (c: ModelConfig, n: number): number[] => Array.from({ length: n }, (_, i) => (i * 7) % c.vocabSize);
+
+  /** Median wall time of reset + prefill (+ `after`) with `before` run first each time; peak bytes of the last. */
+  async function prefillMs(s: Session, ids: number[], around: { before?: () => void; after?: () => Promise<unknown> } = {}): Promise<{ ms: number; peakBytes: number }> {
+    const times: number[] = [];
+    let peakBytes = 0;
+    for (let r = 0; r < repeat + 1; r++) {
+      await s.reset();
+      await ctx.sync();
+      ctx.resetPeak();
+      around.before?.();
+      const t0 = now();
+      await s.prefill(ids);
+      await around.after?.();
+      await ctx.sync();
+      if (r > 0) times.push(now() - t0); // the first run compiles and is discarded
+      peakBytes = ctx.memory.peakBytes;
+    }
+    times.sort((a, b) => a - b);
+    return { ms: times[Math.floor(times.length / 2)] as number, peakBytes };
+  }
+
+  const out: Record<string, unknown> = { T, config: base };
+  const sR = await Session.create(ctx, regla, randomWeights(regla, { seed: 1 }));
+  try {
+    const ids = prompt(regla, T);
+    const plainRun = await prefillMs(sR, ids);
+    let cap: Capture | null = null;
+    const captured = await prefillMs(sR, ids, {
+      before: () => {
+        cap = new Capture(ctx, { quantities: DEFAULT_QUANTITIES });
+        sR.tap = cap.tap;
+      },
+      after: async () => {
+        await cap?.collect();
+        cap?.dispose();
+        sR.tap = null;
+      },
+    });
+    const prof = new TimestampProfiler(ctx);
+    const perOp = await prefillMs(sR, ids, {
+      before: () => ctx.setObserver(prof),
+      after: async () => {
+        await prof.collect();
+        ctx.setObserver(null);
+      },
+    });
+    Object.assign(out, {
+      reglaPrefillMs: plainRun.ms,
+      captureMs: captured.ms,
+      captureRatio: captured.ms / plainRun.ms,
+      perOpMs: perOp.ms,
+      perOpRatio: perOp.ms / plainRun.ms,
+      reglaPeakBytes: plainRun.peakBytes,
+    });
+    console.log(
+      `T=${T}: prefill ${plainRun.ms.toFixed(3)} ms; with default capture ${captured.ms.toFixed(3)} ms (${(captured.ms / plainRun.ms).toFixed(2)}×, target ≤ 1.15×); ` +
+        `per-op profiler ${perOp.ms.toFixed(3)} ms (${(perOp.ms / plainRun.ms).toFixed(2)}×)`,
+    );
+  } finally {
+    sR.dispose();
+  }
+  const sG = await Session.create(ctx, gla, randomWeights(gla, { seed: 2 }));
+  try {
+    const g = await prefillMs(sG, prompt(gla, T));
+    const r = out as { reglaPrefillMs: number; reglaPeakBytes: number };
+    Object.assign(out, {
+      glaPrefillMs: g.ms,
+      glaPeakBytes: g.peakBytes,
+      reglaVsGlaTime: r.reglaPrefillMs / g.ms,
+      reglaVsGlaMemory: r.reglaPeakBytes / g.peakBytes,
+    });
+    console.log(
+      `ReGLA vs GLA at T=${T}: time ${(r.reglaPrefillMs / g.ms).toFixed(3)}× (target ≤ 1.10), peak memory ${(r.reglaPeakBytes / g.peakBytes).toFixed(3)}× ` +
+        `(${(r.reglaPeakBytes / 1e6).toFixed(1)} vs ${(g.peakBytes / 1e6).toFixed(1)} MB; target ≤ 1.05)`,
+    );
+  } finally {
+    sG.dispose();
+  }
+  // Crossover and long-context speedup against the same model with every layer softmax attention.
+  const softmax = softmaxBaselineConfig(regla);
+  const seqLens = full ? [256, 512, 1024, 2048, 4096, 8192, 16384] : [16, 64];
+  const rows = await sweep(ctx, {
+    configs: [
+      { name: 'regla', config: regla, weights: randomWeights(regla, { seed: 1 }) },
+      { name: 'softmax', config: softmax, weights: randomWeights(softmax, { seed: 3 }) },
+    ],
+    seqLens,
+    chunkSizes: [64],
+    decodeTokens: full ? 16 : 2,
+    repeat: full ? 3 : 1,
+  });
+  const longest = seqLens.at(-1) as number;
+  const at = (v: string): number => rows.find((r) => r.variant === v && r.T === longest)?.prefillMs ?? NaN;
+  Object.assign(out, {
+    sweep: rows,
+    crossoverPrefill: crossover(rows, 'regla', 'softmax', 'prefill'),
+    crossoverDecode: crossover(rows, 'regla', 'softmax', 'decode'),
+    longest,
+    speedupLongest: at('softmax') / at('regla'),
+  });
+  const o = out as { crossoverPrefill: number | null; crossoverDecode: number | null; speedupLongest: number };
+  console.log(
+    `ReGLA vs softmax attention: crossover prefill ${o.crossoverPrefill?.toFixed(0) ?? 'none'} tokens, decode ${o.crossoverDecode?.toFixed(0) ?? 'none'} tokens (target ≤ 2048); ` +
+      `prefill at T=${longest} ${o.speedupLongest.toFixed(2)}× faster (target ≥ 5× at 16K)`,
+  );
+  results['targets'] = out;
+}
+
 const ctx = await GpuContext.create(gpu, { label: 'bench' });
 const adapterFeatures = [...ctx.features].join(', ');
 results['device'] = { features: adapterFeatures, full, gpuKeepAlive: typeof gpu };
@@ -225,6 +353,7 @@ const sections: Array<[string, (c: GpuContext) => Promise<void>]> = [
   ['gla', benchGla],
   ['softmax', benchSoftmax],
   ['decode', benchDecode],
+  ['targets', benchTargets],
 ];
 for (const [name, fn] of sections) {
   if (!want(name)) continue;

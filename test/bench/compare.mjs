@@ -34,4 +34,13 @@ if (ours.decode) {
   const d = ours.decode;
   lines.push(`decode ${d.layers}L/${d.hidden}: ${f(d.msPerToken, 3)} ms/token, bound ${f(d.boundMs, 3)} ms → ${f(d.ratioToBound)}× the weight-bandwidth bound; ${d.dispatchesPerToken} dispatches/token (${f(d.dispatchesPerLayer)} per layer); GPU time ${f(d.gpuMsPerStep, 3)} ms/step`);
 }
+if (ours.targets) {
+  const t = ours.targets;
+  lines.push(
+    `capture at T=${t.T}: default capture ${f(t.captureRatio)}× prefill time (target ≤ 1.15), per-op profiler ${f(t.perOpRatio)}×; ` +
+      `ReGLA vs GLA: ${f(t.reglaVsGlaTime, 3)}× time (≤ 1.10), ${f(t.reglaVsGlaMemory, 3)}× peak memory (≤ 1.05); ` +
+      `vs softmax attention: crossover prefill ${t.crossoverPrefill == null ? 'none' : f(t.crossoverPrefill, 0)} / decode ${t.crossoverDecode == null ? 'none' : f(t.crossoverDecode, 0)} tokens (≤ 2048), ` +
+      `${f(t.speedupLongest)}× faster prefill at T=${t.longest} (≥ 5 at 16K)`,
+  );
+}
 console.log(lines.join('\n'));

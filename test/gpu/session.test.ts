@@ -82,6 +82,24 @@ describe('Session', () => {
   });
 });
 
+describe('memory counters', () => {
+  it('peakBytes covers a prefill and resetPeak restarts it from the live bytes', async () => {
+    const ctx = await getContext();
+    const c = parseConfig(VARIANTS['regla'] as Record<string, unknown>);
+    const s = await Session.create(ctx, c, randomWeights(c, { seed: 3 }));
+    ctx.resetPeak();
+    const live = ctx.memory.liveBytes;
+    expect(ctx.memory.peakBytes).toBe(live);
+    await s.prefill(tokens(40, c.vocabSize, 8));
+    // Activations of the prefill came and went: the peak is above what stays live.
+    expect(ctx.memory.peakBytes).toBeGreaterThan(ctx.memory.liveBytes);
+    expect(ctx.memory.peakBytes).toBeGreaterThan(live);
+    ctx.resetPeak();
+    expect(ctx.memory.peakBytes).toBe(ctx.memory.liveBytes);
+    s.dispose();
+  });
+});
+
 describe('device limits and device loss', () => {
   it('a model over the buffer limit gets an OutOfMemoryError with the numbers, and nothing leaks', async () => {
     const ctx = await getContext();
