@@ -9,3 +9,5 @@ mkdir -p "$out"
 bash .gpu/run.sh node .bench/bench.mjs --full --json "$out/ours.json" "$@" 2>&1 | grep -v 'artificially reduced' | tee "$out/ours.log"
 FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/bench/reference.py "$out/ref.json" > "$out/ref.log" 2>&1 || tail -5 "$out/ref.log"
 PATH="/tmp/gpu-bin:$PATH" node test/bench/compare.mjs "$out/ours.json" "$out/ref.json" | tee "$out/ratios.txt"
+# fla interop fixtures (issue 3 item 7): checkpoints + logits from fla's own GLAForCausalLM; the docstring of the script says how to commit them
+FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/fixtures/fla/make_fla_fixtures.py "$out/fla_fixtures" 2>&1 | tee "$out/fla_fixtures.log" | tail -14
