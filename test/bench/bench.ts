@@ -20,7 +20,7 @@ import {
   type ModelConfig,
   type Tensor,
 } from '../../shaders/index.js';
-import { matmulNN, matmulNaive } from '../../shaders/ops/matmul.js';
+import { checkTile, matmulNN, matmulNaive, type MatmulTile } from '../../shaders/ops/matmul.js';
 import { add } from '../../shaders/ops/elementwise.js';
 import { glaChunk, glaRecurrent } from '../../shaders/ops/gla.js';
 import { logGate } from '../../shaders/ops/gate.js';
@@ -222,6 +222,54 @@ async function benchDecode(ctx: GpuContext): Promise<void> {
 }
 
 /**
+ * Tuning candidates measured in the same run, so the engine's defaults can follow the device: every
+ * valid matmul tile at the matmul section's size, and the GLA chunk sizes at fla's shape.
+ */
+async function benchTune(ctx: GpuContext): Promise<void> {
+  const rng = new Rng(6);
+  const n = full ? 4096 : 128;
+  const a = randTensor(ctx, rng, [n, n], 1, 0, 'a');
+  const b = randTensor(ctx, rng, [n, n], 1, 0, 'b');
+  const tiles: unknown[] = [];
+  try {
+    for (const bm of [64, 128]) {
+      for (const bn of [64, 128]) {
+        for (const bk of [4, 8, 16, 32]) {
+          for (const groupM of [undefined, 8]) {
+            const tile: MatmulTile = { bm, bn, bk, ...(groupM ? { groupM } : {}) };
+            try {
+              checkTile(ctx, tile);
+            } catch {
+              continue; // not a valid tile on this device
+            }
+            const ms = await timeBatch(ctx, () => matmulNN(ctx, { a, b, tile }).dispose(), full ? 10 : 1, full ? 5 : 1);
+            const tflops = (2 * n * n * n) / ms / 1e9;
+            tiles.push({ ...tile, ms, tflops });
+            console.log(`matmul ${n}³ tile ${bm}x${bn}x${bk}${groupM ? ` groupM ${groupM}` : ''}: ${ms.toFixed(3)} ms (${tflops.toFixed(1)} TFLOP/s)`);
+          }
+        }
+      }
+    }
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+  const chunks: unknown[] = [];
+  const [B, T, H, D] = full ? [8, 8192, 32, 128] : [1, 128, 2, 32];
+  const inputs = glaInputs(ctx, rng, B, T, H, D);
+  try {
+    for (const C of [16, 32, 64, 128]) {
+      const ms = await timeIt(ctx, () => glaChunk(ctx, { ...inputs.args, chunkSize: C }).dispose(), full ? 5 : 1);
+      chunks.push({ B, T, H, D, chunk: C, ms });
+      console.log(`GLA chunked B=${B} H=${H} D=${D} T=${T} chunk ${C}: ${ms.toFixed(3)} ms`);
+    }
+  } finally {
+    inputs.dispose();
+  }
+  results['tune'] = { matmulN: n, tiles, glaChunks: chunks };
+}
+
+/**
  * Issue #4's targets, as ratios measured here: default capture vs none and the per-op profiler vs
  * none (prefill at T = 2048), ReGLA vs GLA (prefill time and peak memory), and the prefill/decode
  * crossover and 16K speedup of ReGLA vs the same model with every layer softmax attention.
@@ -354,6 +402,7 @@ const sections: Array<[string, (c: GpuContext) => Promise<void>]> = [
   ['softmax', benchSoftmax],
   ['decode', benchDecode],
   ['targets', benchTargets],
+  ['tune', benchTune],
 ];
 for (const [name, fn] of sections) {
   if (!want(name)) continue;

@@ -34,6 +34,16 @@ if (ours.decode) {
   const d = ours.decode;
   lines.push(`decode ${d.layers}L/${d.hidden}: ${f(d.msPerToken, 3)} ms/token, bound ${f(d.boundMs, 3)} ms → ${f(d.ratioToBound)}× the weight-bandwidth bound; ${d.dispatchesPerToken} dispatches/token (${f(d.dispatchesPerLayer)} per layer); GPU time ${f(d.gpuMsPerStep, 3)} ms/step`);
 }
+if (ours.tune) {
+  const best = [...(ours.tune.tiles ?? [])].sort((a, b) => a.ms - b.ms)[0];
+  if (best) {
+    const cu = ref.matmul && ours.tune.matmulN === ref.matmul.n ? ` → ${f(best.tflops / ref.matmul.tflops)}× cuBLAS` : '';
+    lines.push(`best matmul tile ${best.bm}x${best.bn}x${best.bk}${best.groupM ? ` groupM ${best.groupM}` : ''}: ${f(best.tflops, 1)} TFLOP/s${cu} (of ${ours.tune.tiles.length} tiles)`);
+  }
+  const c = [...(ours.tune.glaChunks ?? [])].sort((a, b) => a.ms - b.ms)[0];
+  const r = c && (ref.gla ?? []).find((x) => x.T === c.T && x.B === c.B);
+  if (c) lines.push(`best GLA chunk size at B=${c.B} T=${c.T}: ${c.chunk} (${f(c.ms, 3)} ms${r?.flaChunkMs ? ` → ${f(c.ms / r.flaChunkMs)}× fla` : ''})`);
+}
 if (ours.targets) {
   const t = ours.targets;
   lines.push(
