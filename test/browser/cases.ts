@@ -3,6 +3,7 @@
 import { leakCounterCase, roundTripCase } from './cases/context.js';
 import { rowNormCase } from './cases/norm.js';
 import { generateCase, glaChunkCase, matmulCase, modelCase } from './cases/engine.js';
+import { captureCase, profilerCase } from './cases/capture.js';
 import type { Case } from './harness.js';
 
 export const CASES: readonly Case[] = [
@@ -19,4 +20,6 @@ export const CASES: readonly Case[] = [
   modelCase('gla (conv, grouped heads)', { model_type: 'gla', num_heads: 4, num_kv_heads: 2, use_short_conv: true, gate_low_rank_dim: 4 }),
   modelCase('hybrid regla', { model_type: 'regla', hybrid_softmax_layers: [1] }),
   generateCase,
+  captureCase,
+  profilerCase,
 ];
