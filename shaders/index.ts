@@ -11,6 +11,7 @@ export * from './model/weights.js';
 export * from './model/model.js';
 export * from './model/session.js';
 export { forward64, cpuState, type CpuState } from './cpu/model.js';
+export { rowNll64 } from './cpu/sampling.js';
 export * from './model/safetensors.js';
 
 // Ops, for tools that compose kernels directly (benchmarks, the profiler, custom experiments).

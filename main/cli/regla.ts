@@ -8,6 +8,7 @@ import {
   GpuContext,
   Session,
   configToJson,
+  rowNll64,
   validateSource,
   type SamplingOptions,
   type Tensor,
@@ -378,7 +379,7 @@ async function cmdEval(a: Parsed): Promise<void> {
           for (let r = 0; r < chunk.length; r++) {
             const target = ids[start + r + 1];
             if (target === undefined) break;
-            nll += rowNll(logits, r * V, V, target);
+            nll += rowNll64(logits, r * V, V, target);
             count++;
           }
         }
@@ -402,15 +403,6 @@ async function cmdEval(a: Parsed): Promise<void> {
       await dump?.close();
     }
   });
-}
-
-/** −log softmax(row)[target] in float64. */
-function rowNll(logits: Float32Array, off: number, V: number, target: number): number {
-  let max = -Infinity;
-  for (let j = 0; j < V; j++) max = Math.max(max, logits[off + j]!);
-  let sum = 0;
-  for (let j = 0; j < V; j++) sum += Math.exp(logits[off + j]! - max);
-  return max + Math.log(sum) - logits[off + target]!;
 }
 
 // --------------------------------------------------------------------------------------- info

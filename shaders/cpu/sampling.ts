@@ -131,3 +131,12 @@ export function sampleDetail64(logits: ArrayLike<number>, o: SampleOptions64): S
   }
   return { token, u, kept, threshold, margin };
 }
+
+/** −log softmax(row)[target] in float64, for the row of V logits starting at `off`. */
+export function rowNll64(logits: ArrayLike<number>, off: number, V: number, target: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < V; j++) max = Math.max(max, logits[off + j] as number);
+  let sum = 0;
+  for (let j = 0; j < V; j++) sum += Math.exp((logits[off + j] as number) - max);
+  return max + Math.log(sum) - (logits[off + target] as number);
+}
