@@ -142,6 +142,10 @@ export function toChromeTrace(reports: ProfileReport | readonly ProfileReport[],
         const dur = Math.max(0, (s.endMs - s.startMs) * 1000);
         const name = s.phase === 'prefill' ? `prefill ${rep.promptTokens} tokens` : `decode @${s.token}`;
         events.push({ name, cat: rep.mode, ph: 'X', pid: TRACE_IDS.cpu, tid: TRACE_IDS.tid[s.phase], ts, dur, args: { variant: rep.variant, repeat: r, token: s.token } });
+        // The first measured repeat's decode speed, step by step (CPU wall time of each step).
+        if (r === 0 && s.phase === 'decode' && dur > 0) {
+          events.push({ name: 'decode tokens/s', ph: 'C', pid: TRACE_IDS.gpu, tid: TRACE_IDS.counters, ts, args: { step: finite(1e6 / dur) } });
+        }
         repEnd = Math.max(repEnd, ts + dur);
       }
       repBase = repEnd + GAP_US;

@@ -45,13 +45,15 @@ describe('regla profile', () => {
       expect(r.stdout).toMatch(/seq=40 chunk=32/);
       // The printed table lists the 8 heaviest kernels, which depends on timing; the CSV has them all.
       expect(tableRows(r.stdout, /^ {2}(prefill|decode) +\S+ +\S+ +\d+ +[\d.-]+ +[\d.-]+ +[\d.-]+$/)).toBe(4 * 8);
-      const t = JSON.parse(await readFile(trace, 'utf8')) as { traceEvents: Array<{ ph: string; pid: number; args?: Record<string, unknown> }>; otherData: Record<string, unknown> };
+      const t = JSON.parse(await readFile(trace, 'utf8')) as { traceEvents: Array<{ ph: string; name: string; pid: number; args?: Record<string, unknown> }>; otherData: Record<string, unknown> };
       expect(validateTrace(t)).toEqual([]);
       expect(t.otherData['quantization']).toBe('disabled');
       expect((t.otherData['features'] as string[]).includes('timestamp-query')).toBe(true);
       const variants = new Set(t.traceEvents.filter((e) => e.ph === 'X').map((e) => e.args?.['variant']));
       expect(variants.size).toBe(4);
-      expect(t.traceEvents.filter((e) => e.ph === 'C')).toHaveLength(4);
+      expect(t.traceEvents.filter((e) => e.ph === 'C' && e.name === 'tokens/s')).toHaveLength(4);
+      // One decode-speed sample per decode step of each report's first measured repeat.
+      expect(t.traceEvents.filter((e) => e.ph === 'C' && e.name === 'decode tokens/s')).toHaveLength(4 * 3);
       // per-op: one event per dispatch; fused: one per submit (lavapipe has timestamp-query).
       const gpuEvents = t.traceEvents.filter((e) => e.ph === 'X' && e.pid === 1) as Array<{ cat?: string }>;
       expect(gpuEvents.length).toBeGreaterThan(0);

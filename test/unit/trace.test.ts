@@ -73,9 +73,13 @@ describe('toChromeTrace', () => {
     expect(gpuX.length).toBe(report().records.length);
     expect(new Set(gpuX.map((e) => e.tid))).toEqual(new Set([TRACE_IDS.tid.prefill, TRACE_IDS.tid.decode]));
     expect(ev.filter((e) => e.ph === 'X' && e.pid === TRACE_IDS.cpu).length).toBe(2 * 4);
-    const counters = ev.filter((e) => e.ph === 'C');
+    const counters = ev.filter((e) => e.ph === 'C' && e.name === 'tokens/s');
     expect(counters).toHaveLength(1);
     expect(counters[0]!.args).toEqual({ prefill: 16 * 2000, decode: 10000 });
+    // Per decode step of the first repeat: each CPU span lasts 0.5 ms → 2000 tokens/s.
+    const steps = ev.filter((e) => e.ph === 'C' && e.name === 'decode tokens/s');
+    expect(steps.map((e) => e.args)).toEqual(Array.from({ length: report().decodeTokens }, () => ({ step: 2000 })));
+    expect(ev.filter((e) => e.ph === 'C')).toHaveLength(1 + report().decodeTokens);
     const names = ev.filter((e) => e.ph === 'M').map((e) => `${e.name}:${e.pid}:${e.tid}:${String(e.args?.['name'])}`);
     expect(names).toContain(`process_name:${TRACE_IDS.gpu}:0:GPU`);
     expect(names).toContain(`thread_name:${TRACE_IDS.gpu}:${TRACE_IDS.tid.decode}:decode`);
@@ -97,7 +101,7 @@ describe('toChromeTrace', () => {
     const lastA = Math.max(...trace.traceEvents.filter((e) => e.ph === 'X' && e.args?.['variant'] === a.variant).map((e) => e.ts + (e.dur ?? 0)));
     const firstB = Math.min(...trace.traceEvents.filter((e) => e.ph === 'X' && e.args?.['variant'] === b.variant).map((e) => e.ts));
     expect(firstB).toBeGreaterThan(lastA);
-    expect(trace.traceEvents.filter((e) => e.ph === 'C')).toHaveLength(2);
+    expect(trace.traceEvents.filter((e) => e.ph === 'C' && e.name === 'tokens/s')).toHaveLength(2);
     expect(trace.otherData['precision']).toEqual([
       { variant: a.variant, mode: 'per-op', timestamps: true, quantized: false, quantumNs: 1000 },
       { variant: b.variant, mode: 'per-op', timestamps: false, quantized: false, quantumNs: null },
