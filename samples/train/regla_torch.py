@@ -409,6 +409,9 @@ class LinearAttention(nn.Module):
         if c.attn_norm != "none":
             self.g_norm = HeadNorm(c.attn_norm, c.head_dim_v, c.norm_eps)
         self.o_proj = nn.Linear(c.value_dim, H, bias=False)
+        # When a dict, forward stores the detached gate logits a (and c for the refined gate) and
+        # log α after τ and clamp_min (before the exp_norm term): the trainer's gate statistics.
+        self.capture: Optional[dict] = None
 
     @staticmethod
     def _conv(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
@@ -431,8 +434,9 @@ class LinearAttention(nn.Module):
         if c.gate != "none":
             tau = 1.0 if c.gate == "sigmoid" else c.gate_logit_normalizer
             a = self.gk_proj(x).view(B, T, Hkv, dk)
-            if c.gate == "refined":
-                A = log_refined(a, self.gr_proj(x).view(B, T, Hkv, dk)) / tau
+            cr = self.gr_proj(x).view(B, T, Hkv, dk) if c.gate == "refined" else None
+            if cr is not None:
+                A = log_refined(a, cr) / tau
             else:
                 A = F.logsigmoid(a) / tau
             if c.gate == "fast_decay":
@@ -441,6 +445,10 @@ class LinearAttention(nn.Module):
                 A = torch.clamp(A, min=c.clamp_min)
                 if D is not None:
                     D = torch.clamp(D, min=c.clamp_min)
+            if self.capture is not None:
+                self.capture.update(a=a.detach(), logA=A.detach())
+                if cr is not None:
+                    self.capture["c"] = cr.detach()
             if c.feature_map == "hedgehog":
                 A = torch.cat([A, A], -1)
         phi_q = feature_map(c.feature_map, q, getattr(self, "fmap_q", None))

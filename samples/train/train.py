@@ -65,6 +65,64 @@ def evaluate(model, tokens: np.ndarray, B: int, T: int, max_batches: int, device
     return total / max(1, count)
 
 
+GATE_BINS = 20
+GATE_EPS = (0.01, 0.05)
+LOGIT_T = 6.0
+
+
+def _hist(x: torch.Tensor) -> list:
+    """Shares of x in GATE_BINS equal bins over [0, 1] (x in [0, 1])."""
+    h = torch.histc(x.float().clamp(0, 1), bins=GATE_BINS, min=0.0, max=1.0)
+    return [round(v, 6) for v in (h / max(1, x.numel())).tolist()]
+
+
+def _share(mask: torch.Tensor) -> float:
+    return round(mask.float().mean().item(), 6)
+
+
+@torch.no_grad()
+def gate_stats(model, x: torch.Tensor, chunk: int) -> list:
+    """Per gated layer, on one fixed held-out batch: histograms of g = σ(a) and of α = exp(log α)
+    (after τ and clamp_min, before the exp_norm term) over [0, 1], saturation shares (g or α
+    within eps of 0 or 1, |a| > 6), mean α and memory length 1 / (1 − mean α), the gradient proxy
+    g(1 − g), and for the refined gate mean r and dF/dg = 2(1 − r)g + 2r(1 − g)."""
+    was_training = model.training
+    model.eval()
+    attns = [(i, blk.attn) for i, blk in enumerate(model.model.layers) if hasattr(blk.attn, "gk_proj")]
+    for _, at in attns:
+        at.capture = {}
+    try:
+        model(x, chunk_size=chunk)
+        out = []
+        for i, at in attns:
+            cap = at.capture
+            a, la = cap["a"], cap["logA"]
+            g, alpha = torch.sigmoid(a), torch.exp(la)
+            rec = {
+                "layer": i,
+                "g_hist": _hist(g),
+                "alpha_hist": _hist(alpha),
+                "g_saturated": {str(e): _share((g < e) | (g > 1 - e)) for e in GATE_EPS},
+                "alpha_saturated_high": {str(e): _share(alpha > 1 - e) for e in GATE_EPS},
+                "alpha_saturated_low": {str(e): _share(alpha < e) for e in GATE_EPS},
+                "logit_saturated": _share(a.abs() > LOGIT_T),
+                "mean_g": round(g.mean().item(), 6),
+                "mean_alpha": round(alpha.mean().item(), 6),
+                "memory_length": round(1.0 / max(1e-9, 1.0 - alpha.mean().item()), 4),
+                "mean_g_one_minus_g": round((g * (1 - g)).mean().item(), 6),
+            }
+            if "c" in cap:
+                r = torch.sigmoid(cap["c"])
+                rec["mean_r"] = round(r.mean().item(), 6)
+                rec["mean_dF_dg"] = round((2 * (1 - r) * g + 2 * r * (1 - g)).mean().item(), 6)
+            out.append(rec)
+        return out
+    finally:
+        for _, at in attns:
+            at.capture = None
+        model.train(was_training)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", required=True, help="config.json of the model (regla or gla)")
@@ -89,8 +147,13 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--tf32", action="store_true")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--gate-every", type=int, default=0, help="gate statistics every N steps (0: with --eval-every)")
+    ap.add_argument("--name", help="the model's name in the training log (default: the --out folder's name)")
     a = ap.parse_args(argv)
 
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
     torch.backends.cudnn.allow_tf32 = a.tf32
@@ -105,8 +168,13 @@ def main(argv=None) -> None:
     opt = torch.optim.AdamW(param_groups(model, a.wd), lr=a.lr, betas=(0.9, 0.95), eps=1e-8)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    log = open(os.path.join(a.out, "train_log.jsonl"), "w")
+    progress = open(os.path.join(a.out, "train_log.jsonl"), "w")
     print(f"{n_params / 1e6:.2f}M parameters, {len(train)} train tokens, device {a.device}", flush=True)
+    gate_every = a.gate_every or a.eval_every
+    # One fixed batch for the gate statistics: the held-out split's first windows (else the train split's).
+    src = val if val is not None else train
+    gx = torch.from_numpy(np.stack([np.asarray(src[j * a.seq_len : (j + 1) * a.seq_len], dtype=np.int64) for j in range(4)])).to(a.device)
+    steps_log, evals, gates = [], [], [{"step": 0, "layers": gate_stats(model, gx, a.chunk_size)}]
     t0 = time.time()
     for step in range(a.steps):
         lr = lr_at(step, a.steps, a.warmup, a.lr, a.min_lr_ratio)
@@ -124,11 +192,39 @@ def main(argv=None) -> None:
         if val is not None and ((step + 1) % a.eval_every == 0 or last):
             vl = evaluate(model, val, a.batch, a.seq_len, a.eval_batches, a.device, a.chunk_size)
             rec.update(val_loss=vl, val_ppl=math.exp(min(vl, 50)))
+            evals.append({"step": step + 1, "val_loss": round(vl, 6), "val_ppl": round(math.exp(min(vl, 50)), 4)})
+        if (step + 1) % gate_every == 0 or last:
+            gates.append({"step": step + 1, "layers": gate_stats(model, gx, a.chunk_size)})
         if step % 10 == 0 or last or "val_loss" in rec:
             print(json.dumps(rec), flush=True)
-        log.write(json.dumps(rec) + "\n")
-    log.close()
+        progress.write(json.dumps(rec) + "\n")
+        progress.flush()
+        steps_log.append({k: (round(v, 6) if isinstance(v, float) else v) for k, v in rec.items() if k in ("step", "loss", "lr", "grad_norm", "time_s")})
+    progress.close()
+    os.remove(os.path.join(a.out, "train_log.jsonl"))
     export(model, cfg, a.out, a.tokenizer)
+    training_log = {
+        "name": a.name or os.path.basename(os.path.normpath(a.out)),
+        "config": cfg,
+        "parameters": n_params,
+        "torch": torch.__version__,
+        "device": str(a.device),
+        "threads": torch.get_num_threads(),
+        "args": {k: v for k, v in vars(a).items() if k not in ("out", "train", "val", "tokenizer", "config")},
+        "tokens_per_step": a.batch * a.seq_len,
+        "wall_s": round(time.time() - t0, 1),
+        "steps": steps_log,
+        "evals": evals,
+        "gates": {
+            "batch": {"split": "heldout" if val is not None else "train", "windows": 4, "seq_len": a.seq_len},
+            "bins": GATE_BINS,
+            "eps": list(GATE_EPS),
+            "logit_threshold": LOGIT_T,
+            "snapshots": gates,
+        },
+    }
+    with open(os.path.join(a.out, "training_log.json"), "w") as f:
+        json.dump(training_log, f, separators=(",", ":"))
     print(f"exported to {a.out}", flush=True)
 
 

@@ -1,0 +1,57 @@
+"""Markdown tables for samples/README.md from the bundled models' training_log.json and golden.json:
+perplexities per variant (PyTorch's held-out evaluation at the last step and the golden windows the
+engine is checked against) and the saturation study (gate statistics at step 0 and at the end).
+
+  /usr/bin/python3 samples/train/report.py            (reads samples/models/*/; no torch needed)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MODELS = os.path.join(ROOT, "samples", "models")
+VARIANTS = os.path.join(ROOT, "samples", "train", "variants.json")
+# Spec §5: from-scratch WikiText-103, ~160M parameters (perplexity; lower is better).
+PAPER = {"la-relu": 28.5, "la-elu1": 31.3, "hedgehog": 22.4, "fast-decay": 20.8, "regla": 19.0, "hybrid-regla": 17.8, "softmax": 18.5}
+
+
+def load(name: str, file: str) -> dict:
+    with open(os.path.join(MODELS, name, file)) as f:
+        return json.load(f)
+
+
+def mean(xs):
+    xs = list(xs)
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def main() -> None:
+    with open(VARIANTS) as f:
+        names = list(json.load(f)["variants"])
+    print("| model | parameters | held-out ppl (PyTorch, last step) | golden ppl (4 × 1024 held-out tokens) | paper (WikiText-103) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for n in names:
+        log, g = load(n, "training_log.json"), load(n, "golden.json")
+        paper = PAPER.get(n)
+        print(f"| `{n}` | {log['parameters'] / 1e6:.2f} M | {log['evals'][-1]['val_ppl']:.1f} | {g['perplexity']:.1f} | {paper if paper else '—'} |")
+    print()
+    print("| model | step | g saturated (ε = 0.05) | α > 0.95 | mean α | memory length 1/(1 − mean α) | mean g(1 − g) | mean dF/dg |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n in names:
+        snaps = load(n, "training_log.json")["gates"]["snapshots"]
+        if not snaps or not snaps[0]["layers"]:
+            continue
+        for s in (snaps[0], snaps[-1]):
+            L = s["layers"]
+            dfdg = mean(x["mean_dF_dg"] for x in L if "mean_dF_dg" in x)
+            print(
+                f"| `{n}` | {s['step']} | {mean(x['g_saturated']['0.05'] for x in L):.3f} | {mean(x['alpha_saturated_high']['0.05'] for x in L):.3f} | "
+                f"{mean(x['mean_alpha'] for x in L):.3f} | {mean(x['memory_length'] for x in L):.1f} | {mean(x['mean_g_one_minus_g'] for x in L):.4f} | "
+                f"{'—' if dfdg != dfdg else f'{dfdg:.3f}'} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
