@@ -30,7 +30,7 @@ def mean(xs):
 def main() -> None:
     with open(VARIANTS) as f:
         names = list(json.load(f)["variants"])
-    print("| model | parameters | held-out ppl (PyTorch, last step) | golden ppl (4 × 1024 held-out tokens) | paper (WikiText-103) |")
+    print("| model | parameters | held-out ppl (PyTorch, last step) | golden-window ppl (engine = PyTorch) | paper (WikiText-103) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for n in names:
         log, g = load(n, "training_log.json"), load(n, "golden.json")
