@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Trains every sample model of variants.json at one budget and exports each to samples/models/<name>/
+# (or $MODELS_DIR/<name>/)
 # (config.json, model.safetensors, tokenizer.json, training_log.json); then golden.py adds golden.json.
 # Needs the token streams (node samples/corpus/build.mjs && node samples/corpus/tokenize.mjs) and
 # PyTorch (/usr/bin/python3 with Debian's python3-torch, or the H200 machine's).
@@ -15,14 +16,15 @@ BUDGET="--steps ${STEPS:-500} --batch ${BATCH:-8} --seq-len 256 --lr 2e-3 --warm
         --clip 1.0 --chunk-size 16 --eval-every 100 --eval-batches 16 --seed 0"
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || mapfile -t names < <($PY -c 'import json; print("\n".join(json.load(open("samples/train/variants.json"))["variants"]))')
-mkdir -p samples/models .train
+MODELS_DIR=${MODELS_DIR:-samples/models}
+mkdir -p "$MODELS_DIR" .train
 run() {
   local name=$1 cfg=.train/$1.config.json bias
   bias=$($PY -c "import json,sys; v=json.load(open('samples/train/variants.json')); e=v['variants'][sys.argv[1]]; json.dump({**v['base'], **e['config']}, open(sys.argv[2], 'w'), indent=1); print(e.get('gate_bias', 0))" "$name" "$cfg")
   OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS $PY samples/train/train.py --config "$cfg" \
     --train samples/corpus/out/train.bin --val samples/corpus/out/heldout.bin --tokenizer samples/tokenizer/tokenizer.json \
-    --out "samples/models/$name" --name "$name" --threads "$THREADS" --gate-bias "$bias" $BUDGET > ".train/$name.log" 2>&1
+    --out "$MODELS_DIR/$name" --name "$name" --threads "$THREADS" --gate-bias "$bias" $BUDGET > ".train/$name.log" 2>&1
   echo "$name: $(tail -1 ".train/$name.log")"
 }
-export -f run; export PY THREADS BUDGET
+export -f run; export PY THREADS BUDGET MODELS_DIR
 printf '%s\n' "${names[@]}" | xargs -P "$JOBS" -I{} bash -c 'run {}'
