@@ -12,5 +12,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 nvidia-smi --query-gpu=name,memory.used --format=csv,noheader || true
 export MODELS_DIR=${OUT:-.train}/models PY=${PY:-python3} JOBS=${JOBS:-10} THREADS=1
 export STEPS=${STEPS:-3000} BATCH=${BATCH:-16}
-time bash samples/train/train_samples.sh
+time bash samples/train/train_samples.sh || echo "train_samples.sh failed (exit $?): see logs/ beside models/"
 mkdir -p "${OUT:-.train}/logs" && cp .train/*.log "${OUT:-.train}/logs/" 2>/dev/null || true
