@@ -9,21 +9,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import type { Tap, TapPoint, TapSite } from '../model/model.js';
 import { ShapeError } from '../errors.js';
 import { alphaThreshold, logitThreshold, type HistogramSpec, type ThresholdPair } from './edges.js';
-import {
-  channelSums,
-  gateProxies,
-  headMoments,
-  histogram,
-  logitsTopK,
-  MAX_TOP_K,
-  phiStats,
-  rowNorms,
-  saturation,
-  stateNorm,
-  tokenStateNorms,
-  type HeadLayout,
-  type RowRange,
-} from './reduce.js';
+import { finishSums, fusedReduce, headSums, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
 
 /**
  * 'gate' | 'phi' | 'output' | 'logits': histograms, saturation, means (and gate-gradient proxies) of
@@ -186,16 +172,18 @@ interface Pending {
   /** Rows (tokens) counted and their absolute positions. */
   rows: number;
   span: Range;
-  hist?: { t: Tensor; spec: HistogramSpec };
-  sat?: { t: Tensor; entries: Array<{ kind: 'alpha' | 'logit'; threshold: number }> };
-  moments?: { t: Tensor; alpha: boolean };
-  proxies?: { t: Tensor; refined: boolean };
-  norm?: Tensor;
+  /** The point's one fused reduction pass (kernels/capture.wgsl): its output and section layout. */
+  fused?: { t: Tensor; layout: FusedLayout };
+  hist?: HistogramSpec;
+  sat?: Array<{ kind: 'alpha' | 'logit'; threshold: number }>;
+  /** Moments of α = exp(log α) (memory length too). */
+  alpha?: boolean;
+  /** 'state' | 'state.in': the moments are the state norm's Σ S². */
+  norm?: boolean;
+  /** gate.a: the refining gate's pass (gate.c), whose proxies hold Σ dF/dg. */
+  dFdg?: { t: Tensor; layout: FusedLayout };
   tokenState?: Tensor;
-  tokenNorm?: Tensor;
-  phi?: { entropy: Tensor; zeros: Tensor; sums: Tensor; D: number };
   topk?: { ids: Tensor; values: Tensor; k: number };
-  channels?: { t: Tensor; D: number };
 }
 
 export class Capture {
@@ -212,7 +200,7 @@ export class Capture {
   private readonly phiZero: number;
   private pending: Pending[] = [];
   /** gate.a copied until gate.c (same layer) arrives, for the refined gate's proxies. */
-  private heldA: { record: Pending; copy: Tensor; layout: HeadLayout; rows: RowRange } | null = null;
+  private heldA: { record: Pending; copy: Tensor } | null = null;
   private replay: ReplayInputs | null = null;
   private disposed = false;
 
@@ -276,7 +264,7 @@ export class Capture {
     const on = (POINT_QUANTITIES[point] ?? []).filter((q) => this.quantities.has(q));
     if (on.length === 0) return;
     const want = (q: Quantity): boolean => on.includes(q);
-    if (this.heldA && !(point === 'gate.c' && site.layer === this.heldA.record.site.layer)) this.releaseA(undefined);
+    if (this.heldA && !(point === 'gate.c' && site.layer === this.heldA.record.site.layer)) this.releaseA();
     const ctx = this.ctx;
     const layer = site.layer;
     // Rows of [T, features] tensors are not heads: they are one head of width features.
@@ -293,15 +281,21 @@ export class Capture {
     if (span.lo >= span.hi) return;
     const rows: RowRange = { start: span.lo - first, count: span.hi - span.lo };
     const rec: Pending = { site: { ...site }, point, heads, perHead, count: rows.count * D, rows: rows.count, span };
-    const common = { ...layout, layer, rows, op: `capture.${point}` };
+    // Everything this point needs is reduced in one pass over t (fusedReduce), one output tensor.
+    const args: FusedArgs = { x: t, ...layout, layer, rows, op: `capture.${point}` };
     const hist = (spec: HistogramSpec): void => {
-      rec.hist = { t: histogram(ctx, { x: t, spec, ...common }), spec };
+      args.hist = spec;
+      rec.hist = spec;
     };
     const sat = (kind: 'alpha' | 'logit'): void => {
       const values = kind === 'alpha' ? this.eps : this.logitT;
       if (values.length === 0) return;
-      const pairs: ThresholdPair[] = values.map((v) => (kind === 'alpha' ? alphaThreshold(v) : logitThreshold(v)));
-      rec.sat = { t: saturation(ctx, { x: t, thresholds: pairs, ...common }), entries: values.map((threshold) => ({ kind, threshold })) };
+      args.thresholds = values.map((v): ThresholdPair => (kind === 'alpha' ? alphaThreshold(v) : logitThreshold(v)));
+      rec.sat = values.map((threshold) => ({ kind, threshold }));
+    };
+    const run = (): void => {
+      const r = fusedReduce(ctx, args);
+      rec.fused = { t: r.out, layout: r.layout };
     };
     switch (point) {
       case 'gate.logA':
@@ -310,9 +304,11 @@ export class Capture {
           const r = this.ranges.alphaLogit;
           hist(this.gateScale === 'logit' ? { bins: this.bins, lo: r.lo, hi: r.hi, scale: 'logit', value: 'exp' } : { bins: this.bins, lo: 0, hi: 1, value: 'exp' });
           sat('alpha');
-          rec.moments = { t: headMoments(ctx, { x: t, value: 'exp', ...common }), alpha: true };
+          args.moments = 'exp';
+          rec.alpha = true;
         }
-        if (want('channels')) rec.channels = { t: channelSums(ctx, { x: t, value: 'exp', ...common, op: `capture.${point}.channels` }), D };
+        if (want('channels')) args.channels = 'exp';
+        run();
         break;
       }
       case 'gate.a':
@@ -321,13 +317,18 @@ export class Capture {
         const r = this.ranges.logit;
         hist({ bins: this.bins, lo: r.lo, hi: r.hi });
         sat('logit');
-        rec.moments = { t: headMoments(ctx, { x: t, ...common }), alpha: false };
+        args.moments = 'identity';
+        const held = point === 'gate.c' ? this.heldA : null;
+        if (point === 'gate.a') args.proxies = { of: 'a' };
+        else if (held) args.proxies = { of: 'c', a: held.copy };
+        run();
         if (point === 'gate.a') {
           const copy = ctx.tensor(t.shape, 'f32', 'capture.gate_a');
           ctx.copy(t, copy);
-          this.heldA = { record: rec, copy, layout, rows };
-        } else if (point === 'gate.c' && this.heldA) {
-          this.releaseA(t);
+          this.heldA = { record: rec, copy };
+        } else if (held && rec.fused) {
+          held.record.dFdg = rec.fused;
+          this.releaseA();
         }
         break;
       }
@@ -340,33 +341,25 @@ export class Capture {
         if (want(isPhi ? 'phi' : point === 'logits' ? 'logits' : 'output')) {
           const r = isPhi ? this.ranges.phi : point === 'logits' ? this.ranges.logits : this.ranges.output;
           hist({ bins: this.bins, lo: r.lo, hi: r.hi });
-          rec.moments = { t: headMoments(ctx, { x: t, ...common }), alpha: false };
+          args.moments = 'identity';
         }
-        if (want('phiStats')) {
-          const p = phiStats(ctx, { x: t, zero: this.phiZero, ...common, op: `capture.${point}.stats` });
-          const sums = headMoments(ctx, { x: p.entropy, heads, headDim: 1, layer, op: `capture.${point}.entropy` });
-          rec.phi = { entropy: p.entropy, zeros: p.zeros, sums, D };
-        }
-        if (want('tokenNorm')) rec.tokenNorm = rowNorms(ctx, { x: t, ...common, op: `capture.${point}.norms` });
+        if (want('phiStats')) args.phi = { zero: this.phiZero };
+        if (want('tokenNorm')) args.rowNorms = true;
+        if (args.hist || args.phi || args.rowNorms) run();
         if (want('topk')) rec.topk = { ...logitsTopK(ctx, { logits: t, k: this.topk, rows, op: 'capture.logits.topk' }), k: this.topk };
         break;
       }
-      case 'state': {
-        const h = t.shape.at(-3) ?? 1;
-        rec.heads = h;
-        rec.count = t.size / h;
-        rec.rows = 0;
-        rec.span = block;
-        rec.norm = stateNorm(ctx, { state: t, layer, op: 'capture.state' });
-        break;
-      }
+      case 'state':
       case 'state.in': {
         const h = t.shape.at(-3) ?? 1;
         rec.heads = h;
         rec.count = t.size / h;
         rec.span = block;
-        rec.rows = block.hi - block.lo;
-        rec.norm = stateNorm(ctx, { state: t, layer, op: 'capture.state_in' });
+        rec.rows = point === 'state' ? 0 : block.hi - block.lo;
+        rec.norm = true;
+        const f = fusedReduce(ctx, { x: t, ...stateLayout(t), moments: 'identity', layer, op: point === 'state' ? 'capture.state' : 'capture.state_in' });
+        rec.fused = { t: f.out, layout: f.layout };
+        if (point === 'state') break;
         const r = this.replay;
         this.replay = null;
         if (r && r.layer === layer && r.pos0 === site.pos0 && r.k && r.v) {
@@ -389,44 +382,26 @@ export class Capture {
     this.pending.push(rec);
   };
 
-  /** Enqueues the gate-gradient proxies of the held gate.a (refined when c is given) and drops the copy. */
-  private releaseA(c: Tensor | undefined): void {
+  /** Drops the held gate.a copy (its Σ g(1 − g) came from its own pass; Σ dF/dg from gate.c's, if any). */
+  private releaseA(): void {
     const held = this.heldA;
     if (!held) return;
     this.heldA = null;
-    const refined = c !== undefined;
-    held.record.proxies = {
-      t: gateProxies(this.ctx, { a: held.copy, ...(c ? { c } : {}), ...held.layout, rows: held.rows, layer: held.record.site.layer, op: 'capture.gate_proxies' }),
-      refined,
-    };
     held.copy.dispose();
   }
 
   private static tensorsOf(p: Pending): Tensor[] {
-    return [
-      p.hist?.t,
-      p.sat?.t,
-      p.moments?.t,
-      p.proxies?.t,
-      p.norm,
-      p.tokenState,
-      p.tokenNorm,
-      p.phi?.entropy,
-      p.phi?.zeros,
-      p.phi?.sums,
-      p.topk?.ids,
-      p.topk?.values,
-      p.channels?.t,
-    ].filter((t): t is Tensor => t !== undefined);
+    // dFdg is another record's fused output (gate.c's): that record owns it.
+    return [p.fused?.t, p.tokenState, p.topk?.ids, p.topk?.values].filter((t): t is Tensor => t !== undefined);
   }
 
   /** Reads every record enqueued so far back in one transfer, releases their tensors, and returns them. */
   async collect(): Promise<CaptureRecord[]> {
-    this.releaseA(undefined);
+    this.releaseA();
     this.replay = null;
     const pending = this.pending;
     this.pending = [];
-    const tensors = pending.flatMap(Capture.tensorsOf);
+    const tensors = [...new Set(pending.flatMap(Capture.tensorsOf))];
     const total = tensors.reduce((a, t) => a + t.size, 0);
     const offsets = new Map<Tensor, number>();
     let words: Uint32Array = new Uint32Array(0);
@@ -460,57 +435,69 @@ export class Capture {
       const pick = <X>(v: X[]): X[] => (keep ? keep.map((h) => v[h] as X) : v);
       const pickCols = (m: number[][]): number[][] => (keep ? m.map(pick) : m);
       if (keep) out.heads = keep;
-      if (p.hist) {
-        const v = u32s(p.hist.t);
-        const B = p.hist.spec.bins;
+      const f = p.fused;
+      const base = f ? (offsets.get(f.t) ?? 0) : 0;
+      const L = f?.layout;
+      const u32At = (o: number, n: number): number[] => Array.from(words.subarray(base + o, base + o + n));
+      const f32At = (o: number, n: number): number[] => Array.from(floats.subarray(base + o, base + o + n));
+      if (p.hist && L?.hist) {
+        const B = p.hist.bins;
         const W = B + 3;
+        const v = u32At(L.hist.offset, H * W);
         out.histogram = {
-          lo: p.hist.spec.lo,
-          hi: p.hist.spec.hi,
-          scale: p.hist.spec.scale ?? 'linear',
-          value: p.hist.spec.value ?? 'identity',
+          lo: p.hist.lo,
+          hi: p.hist.hi,
+          scale: p.hist.scale ?? 'linear',
+          value: p.hist.value ?? 'identity',
           counts: pick(Array.from({ length: H }, (_, h) => v.slice(h * W, h * W + B))),
           under: pick(perHead(v, W, B, H)),
           over: pick(perHead(v, W, B + 1, H)),
           nan: pick(perHead(v, W, B + 2, H)),
         };
       }
-      if (p.sat) {
-        const v = u32s(p.sat.t);
-        const W = p.sat.entries.length * 2;
-        out.saturation = p.sat.entries.map((e, k) => ({ ...e, low: pick(perHead(v, W, 2 * k, H)), high: pick(perHead(v, W, 2 * k + 1, H)), count: p.count }));
+      if (p.sat && L?.sat) {
+        const W = L.sat.width;
+        const v = u32At(L.sat.offset, H * W);
+        out.saturation = p.sat.map((e, k) => ({ ...e, low: pick(perHead(v, W, 2 * k, H)), high: pick(perHead(v, W, 2 * k + 1, H)), count: p.count }));
       }
-      if (p.moments || p.proxies) {
+      if (L?.moments !== undefined && p.norm) {
+        const m = finishSums(floats, base + L.moments, L.chunks, L.H);
+        out.stateNorm = pick(Array.from({ length: H }, (_, h) => Math.fround(Math.sqrt(m[2 * h + 1] as number))));
+      } else if (L && (L.moments !== undefined || L.proxies !== undefined)) {
         const n = Math.max(1, p.count);
-        const m = p.moments ? f32s(p.moments.t) : [];
-        const mean = p.moments ? perHead(m, 2, 0, H).map((s) => s / n) : [];
-        const means: MeansRecord = { count: p.count, mean: pick(mean), meanSq: p.moments ? pick(perHead(m, 2, 1, H).map((s) => s / n)) : [] };
-        if (p.moments?.alpha) means.memoryLength = pick(mean.map((a) => 1 / (1 - a)));
-        if (p.proxies) {
-          const g = f32s(p.proxies.t);
+        const m = L.moments !== undefined ? Array.from(finishSums(floats, base + L.moments, L.chunks, L.H)) : null;
+        const mean = m ? perHead(m, 2, 0, H).map((s) => s / n) : [];
+        const means: MeansRecord = { count: p.count, mean: pick(mean), meanSq: m ? pick(perHead(m, 2, 1, H).map((s) => s / n)) : [] };
+        if (p.alpha) means.memoryLength = pick(mean.map((a) => 1 / (1 - a)));
+        if (L.proxies !== undefined) {
+          const g = Array.from(finishSums(floats, base + L.proxies, L.chunks, L.H));
           means.gOneMinusG = pick(perHead(g, 2, 0, H).map((s) => s / n));
-          if (p.proxies.refined) means.dFdg = pick(perHead(g, 2, 1, H).map((s) => s / n));
+          const d = p.dFdg;
+          if (d?.layout.proxies !== undefined) {
+            const gd = Array.from(finishSums(floats, (offsets.get(d.t) ?? 0) + d.layout.proxies, d.layout.chunks, d.layout.H));
+            means.dFdg = pick(perHead(gd, 2, 1, H).map((s) => s / n));
+          }
         }
         out.means = means;
       }
-      if (p.norm) out.stateNorm = pick(f32s(p.norm));
       if (p.tokenState) out.tokenStateNorm = pickCols(matrix(f32s(p.tokenState), p.rows, H));
-      if (p.tokenNorm) out.tokenNorm = pickCols(matrix(f32s(p.tokenNorm), p.rows, H));
-      if (p.phi) {
-        const zeros = u32s(p.phi.zeros);
-        const sums = f32s(p.phi.sums);
-        const n = p.rows * p.phi.D;
+      if (L?.rowNorms !== undefined) out.tokenNorm = pickCols(matrix(f32At(L.rowNorms, p.rows * H), p.rows, H));
+      if (L?.entropy !== undefined && L.zeros !== undefined) {
+        const zeros = u32At(L.zeros, H);
+        const entropy = f32At(L.entropy, p.rows * H);
+        const sums = Array.from(headSums(entropy, p.rows, H));
+        const n = p.rows * L.D;
         out.phiZeros = pick(zeros);
         out.phiSparsity = pick(zeros.map((z) => z / Math.max(1, n)));
-        out.phiEntropy = pick(perHead(sums, 2, 0, H).map((s) => s / Math.max(1, p.rows)));
-        out.tokenEntropy = pickCols(matrix(f32s(p.phi.entropy), p.rows, H));
+        out.phiEntropy = pick(sums.map((s) => s / Math.max(1, p.rows)));
+        out.tokenEntropy = pickCols(matrix(entropy, p.rows, H));
       }
       if (p.topk) {
         const k = p.topk.k;
         out.topk = { k, ids: matrix(u32s(p.topk.ids), p.rows, k), values: matrix(f32s(p.topk.values), p.rows, k) };
       }
-      if (p.channels) {
-        const mean = matrix(f32s(p.channels.t), H, p.channels.D).map((row) => row.map((s) => s / Math.max(1, p.rows)));
+      if (L?.channels !== undefined) {
+        const mean = matrix(f32At(L.channels, H * L.D), H, L.D).map((row) => row.map((s) => s / Math.max(1, p.rows)));
         out.channelMeanAlpha = pick(mean);
         out.channelMemoryLength = pick(mean.map((row) => row.map((a) => 1 / (1 - a))));
       }
@@ -522,10 +509,7 @@ export class Capture {
   dispose(): void {
     this.disposed = true;
     this.replay = null;
-    if (this.heldA) {
-      this.heldA.copy.dispose();
-      this.heldA = null;
-    }
+    this.releaseA();
     for (const p of this.pending) for (const t of Capture.tensorsOf(p)) t.dispose();
     this.pending = [];
   }

@@ -19,7 +19,7 @@ const TWG = 64;
 export const MAX_TOP_K = 32;
 const WG = 256;
 const CHUNK = WG * 8; // elements per workgroup (kernel: WG · PER_THREAD)
-const EDGE_SLOTS = 260;
+const EDGE_SLOTS = 280; // histogram edge keys then saturation keys (kernel: edges array<vec4<u32>, 70>)
 
 /** How a tensor splits into heads: element i is in head (i / headDim) % heads. */
 export interface HeadLayout {
@@ -65,15 +65,154 @@ function layoutOf(x: Tensor, l: HeadLayout & { rows?: RowRange }, name: string):
   return { H, D, rows: r.count, row0: r.start, chunks: Math.ceil((r.count * D) / CHUNK) };
 }
 
-function info(op: string, a: Common, l: Layout, flopsPer: number): { kernel: string; op: string; layer?: number; flops: number; bytes: number } {
-  const n = l.rows * l.H * l.D;
-  return { kernel: 'capture', op: a.op ?? op, ...(a.layer !== undefined ? { layer: a.layer } : {}), flops: n * flopsPer, bytes: n * 4 };
+/** Which sections a fused pass computes (kernels/capture.wgsl); every one reads the same tensor x. */
+export interface FusedArgs extends Common {
+  x: Tensor; // [..., H, D] f32
+  /** Histogram counts (H, B + 3). */
+  hist?: HistogramSpec;
+  /** Saturation counts (H, 2K), up to 8 pairs. */
+  thresholds?: readonly ThresholdPair[];
+  /** Per-chunk partials of Σ v, Σ v² (v = x or exp(x)): (chunks, H, 2). */
+  moments?: 'identity' | 'exp';
+  /**
+   * Gate-gradient proxies' per-chunk partials (chunks, H, 2): Σ g(1 − g), Σ dF/dg. `a`: x is the base
+   * gate's logits (c optional, the refining gate's); `c`: x is the refining gate's, a the base gate's.
+   */
+  proxies?: { of: 'a'; c?: Tensor } | { of: 'c'; a: Tensor };
+  /** ‖x_row,h‖₂ (rows, H). */
+  rowNorms?: boolean;
+  /** φ entropy per row (rows, H) and #(φ ≤ zero) per head (H). */
+  phi?: { zero: number };
+  /** Per (head, channel) compensated sums over the rows (H, D) of v = x or exp(x). */
+  channels?: 'identity' | 'exp';
 }
 
-function keyParams(l: Layout, gx: number, keys: Uint32Array): ArrayBuffer {
-  const p = params().u32(l.rows).u32(l.H).u32(l.D).u32(gx).u32(l.chunks).u32(keys.length).u32(l.row0).u32(0);
-  for (let i = 0; i < EDGE_SLOTS; i++) p.u32(keys[i] ?? 0);
-  return p.build();
+/** Word offsets of a fused pass's sections in its output (absent: not computed). */
+export interface FusedLayout {
+  H: number;
+  D: number;
+  rows: number;
+  /** Chunks of CHUNK elements per head: the partials' first dimension is max(1, chunks). */
+  chunks: number;
+  hist?: { offset: number; bins: number };
+  sat?: { offset: number; width: number };
+  moments?: number;
+  proxies?: number;
+  rowNorms?: number;
+  entropy?: number;
+  zeros?: number;
+  channels?: number;
+  /** Words in all. */
+  size: number;
+}
+
+/**
+ * One pass over x computing every requested section into one zeroed u32 tensor (counts exact u32,
+ * sums f32 bits) laid out as FusedLayout says. Partials need finishSums (CPU) or the GPU finish.
+ */
+export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layout: FusedLayout } {
+  const l = layoutOf(a.x, a, 'capture reduction');
+  const histKeys = a.hist ? histogramEdgeKeys(a.hist) : new Uint32Array(0);
+  if (a.thresholds && a.thresholds.length > 8) throw new ShapeError('capture.thresholds', 'at most 8 threshold pairs');
+  const satKeys = a.thresholds ? Uint32Array.from(thresholdValues(a.thresholds), f32Key) : new Uint32Array(0);
+  if (a.proxies) {
+    const other = a.proxies.of === 'a' ? a.proxies.c : a.proxies.a;
+    if (other) {
+      expectShape(other, a.x.shape);
+      if (other.dtype !== 'f32') throw new ShapeError(other.name, 'gate proxies need f32 tensors');
+    }
+  }
+  const parts = Math.max(1, l.chunks) * l.H * 2;
+  const lay: FusedLayout = { H: l.H, D: l.D, rows: l.rows, chunks: l.chunks, size: 0 };
+  const take = (n: number): number => {
+    const at = lay.size;
+    lay.size += n;
+    return at;
+  };
+  if (a.hist) lay.hist = { offset: take(l.H * (a.hist.bins + 3)), bins: a.hist.bins };
+  if (satKeys.length > 0) lay.sat = { offset: take(l.H * satKeys.length), width: satKeys.length };
+  if (a.moments) lay.moments = take(parts);
+  if (a.proxies) lay.proxies = take(parts);
+  if (a.rowNorms) lay.rowNorms = take(l.rows * l.H);
+  if (a.phi) {
+    lay.entropy = take(l.rows * l.H);
+    lay.zeros = take(l.H);
+  }
+  if (a.channels) lay.channels = take(l.H * l.D);
+  const out = ctx.tensor([Math.max(1, lay.size)], 'u32', `${a.op ?? 'capture'}.out`);
+  ctx.zero(out);
+  const refined = a.proxies !== undefined && (a.proxies.of === 'c' || a.proxies.c !== undefined);
+  const defines: Record<string, string | boolean> = {
+    MODE: 'fused',
+    HIST: a.hist !== undefined,
+    SAT: satKeys.length > 0,
+    MOM: a.moments !== undefined,
+    EXP: a.moments === 'exp',
+    PROXY: a.proxies?.of ?? 'none',
+    REFINED: refined,
+    ROWNORM: a.rowNorms === true,
+    PHI: a.phi !== undefined,
+    CHAN: a.channels !== undefined,
+    CHAN_EXP: a.channels === 'exp',
+  };
+  const [gx, gy] = grid(l.chunks);
+  const p = params()
+    .u32(l.rows).u32(l.H).u32(l.D).u32(gx)
+    .u32(l.chunks).u32(histKeys.length).u32(satKeys.length).u32(l.row0)
+    .u32(lay.hist?.offset ?? 0).u32(lay.sat?.offset ?? 0).u32(lay.zeros ?? 0).u32(lay.moments ?? 0)
+    .u32(lay.proxies ?? 0).u32(lay.rowNorms ?? 0).u32(lay.entropy ?? 0).u32(lay.channels ?? 0)
+    .f32(a.phi?.zero ?? 0).u32(0).u32(0).u32(0);
+  if (a.hist || satKeys.length > 0) for (let i = 0; i < EDGE_SLOTS; i++) p.u32(i < histKeys.length ? (histKeys[i] as number) : (satKeys[i - histKeys.length] ?? 0));
+  const other = a.proxies ? (a.proxies.of === 'a' ? a.proxies.c : a.proxies.a) : undefined;
+  const flops = (a.hist ? Math.ceil(Math.log2(a.hist.bins + 1)) + 2 : 0) + satKeys.length + (a.moments ? 3 : 0) + (a.proxies ? 12 : 0) + (a.rowNorms ? 2 : 0) + (a.phi ? 8 : 0) + (a.channels ? 5 : 0);
+  const n = l.rows * l.H * l.D;
+  ctx.dispatch({
+    kernel: ctx.kernel({ file: 'capture.wgsl', sources: SOURCES, defines, overrides: { WG } }),
+    params: p.build(),
+    bindings: other ? [a.x, out, other] : [a.x, out],
+    workgroups: [gx, gy, l.chunks === 0 ? 0 : l.H],
+    info: { kernel: 'capture', op: a.op ?? 'capture', ...(a.layer !== undefined ? { layer: a.layer } : {}), flops: n * Math.max(1, flops), bytes: n * 4 * (other ? 2 : 1) },
+  });
+  return { out, layout: lay };
+}
+
+/**
+ * The finish of per-chunk partials (chunks, H, 2) starting at word `offset` of `words`, computed on
+ * the CPU in f32 exactly as the GPU finish does (per-thread strided sums, then the same tree): [H·2].
+ */
+export function finishSums(words: Float32Array, offset: number, chunks: number, H: number): Float32Array {
+  const out = new Float32Array(H * 2);
+  const r = new Float32Array(WG);
+  for (let h = 0; h < H; h++) {
+    for (let k = 0; k < 2; k++) {
+      r.fill(0);
+      for (let lid = 0; lid < WG; lid++) for (let c = lid; c < chunks; c += WG) r[lid] = (r[lid] as number) + (words[offset + (c * H + h) * 2 + k] as number);
+      for (let s = WG / 2; s > 0; s >>= 1) for (let lid = 0; lid < s; lid++) r[lid] = (r[lid] as number) + (r[lid + s] as number);
+      out[h * 2 + k] = r[0] as number;
+    }
+  }
+  return out;
+}
+
+/**
+ * Σ over rows of v (rows, H) per head, computed on the CPU in f32 exactly as the GPU moments pass
+ * (chunks of CHUNK rows, per-thread strided sums, tree) and finish would for a [rows, H, 1] tensor.
+ */
+export function headSums(v: ArrayLike<number>, rows: number, H: number): Float32Array {
+  const chunks = Math.ceil(rows / CHUNK);
+  const part = new Float32Array(Math.max(1, chunks) * H * 2);
+  const r = new Float32Array(WG);
+  for (let h = 0; h < H; h++) {
+    for (let c = 0; c < chunks; c++) {
+      r.fill(0);
+      const j1 = Math.min(rows, (c + 1) * CHUNK);
+      for (let lid = 0; lid < WG; lid++) for (let j = c * CHUNK + lid; j < j1; j += WG) r[lid] = (r[lid] as number) + (v[j * H + h] as number);
+      for (let s = WG / 2; s > 0; s >>= 1) for (let lid = 0; lid < s; lid++) r[lid] = (r[lid] as number) + (r[lid + s] as number);
+      part[(c * H + h) * 2] = r[0] as number;
+    }
+  }
+  const f = finishSums(part, 0, chunks, H);
+  return Float32Array.from({ length: H }, (_, h) => f[h * 2] as number);
 }
 
 export interface HistogramArgs extends Common {
@@ -86,19 +225,9 @@ export interface HistogramArgs extends Common {
  * capture/edges.ts: the value (or exp of the input) binned linearly or by logit over [lo, hi].
  */
 export function histogram(ctx: GpuContext, a: HistogramArgs): Tensor {
-  const l = layoutOf(a.x, a, 'histogram');
-  const keys = histogramEdgeKeys(a.spec);
-  const out = ctx.tensor([l.H, a.spec.bins + 3], 'u32', `${a.op ?? 'histogram'}.counts`);
-  ctx.zero(out);
-  const [gx, gy] = grid(l.chunks);
-  ctx.dispatch({
-    kernel: ctx.kernel({ file: 'capture.wgsl', sources: SOURCES, defines: { MODE: 'hist' }, overrides: { WG } }),
-    params: keyParams(l, gx, keys),
-    bindings: [a.x, out],
-    workgroups: [gx, gy, l.chunks === 0 ? 0 : l.H],
-    info: info('histogram', a, l, Math.ceil(Math.log2(a.spec.bins + 1)) + 2),
-  });
-  return out;
+  const { spec, ...rest } = a;
+  const { out, layout } = fusedReduce(ctx, { ...rest, hist: spec, op: a.op ?? 'histogram' });
+  return out.view([layout.H, spec.bins + 3], `${a.op ?? 'histogram'}.counts`);
 }
 
 export interface SaturationArgs extends Common {
@@ -109,23 +238,13 @@ export interface SaturationArgs extends Common {
 
 /** Per-head saturation counts: u32 [H, 2K], per pair #(x < low) then #(x > high); NaN never counts. */
 export function saturation(ctx: GpuContext, a: SaturationArgs): Tensor {
-  const l = layoutOf(a.x, a, 'saturation');
-  const keys = Uint32Array.from(thresholdValues(a.thresholds), f32Key);
-  const out = ctx.tensor([l.H, keys.length], 'u32', `${a.op ?? 'saturation'}.counts`);
-  ctx.zero(out);
-  const [gx, gy] = grid(l.chunks);
-  ctx.dispatch({
-    kernel: ctx.kernel({ file: 'capture.wgsl', sources: SOURCES, defines: { MODE: 'sat' }, overrides: { WG } }),
-    params: keyParams(l, gx, keys),
-    bindings: [a.x, out],
-    workgroups: [gx, gy, l.chunks === 0 ? 0 : l.H],
-    info: info('saturation', a, l, keys.length),
-  });
-  return out;
+  if (a.thresholds.length === 0) return ctx.tensor([layoutOf(a.x, a, 'saturation').H, 0], 'u32', `${a.op ?? 'saturation'}.counts`);
+  const { out, layout } = fusedReduce(ctx, { ...a, op: a.op ?? 'saturation' });
+  return out.view([layout.H, layout.sat?.width ?? 0], `${a.op ?? 'saturation'}.counts`);
 }
 
-/** Partials [chunks, H, 2] → [H, 2] (or [H] = sqrt of column 1 when norm). */
-function finish(ctx: GpuContext, part: Tensor, l: Layout, norm: boolean, a: Common, op: string): Tensor {
+/** Partials [chunks, H, 2] → [H, 2] (or [H] = sqrt of column 1 when norm) on the GPU. */
+function finish(ctx: GpuContext, part: Tensor, l: FusedLayout, norm: boolean, a: Common, op: string): Tensor {
   const out = ctx.tensor(norm ? [l.H] : [l.H, 2], 'f32', `${a.op ?? op}.out`);
   ctx.dispatch({
     kernel: ctx.kernel({ file: 'capture.wgsl', sources: SOURCES, defines: { MODE: 'finish', NORM: norm }, overrides: { WG } }),
@@ -138,19 +257,6 @@ function finish(ctx: GpuContext, part: Tensor, l: Layout, norm: boolean, a: Comm
   return out;
 }
 
-function sums(ctx: GpuContext, l: Layout, a: Common, op: string, defines: Record<string, string | boolean>, inputs: Tensor[], flopsPer: number, norm: boolean): Tensor {
-  const part = ctx.tensor([Math.max(1, l.chunks), l.H, 2], 'f32', `${a.op ?? op}.partials`);
-  const [gx, gy] = grid(l.chunks);
-  ctx.dispatch({
-    kernel: ctx.kernel({ file: 'capture.wgsl', sources: SOURCES, defines, overrides: { WG } }),
-    params: params().u32(l.rows).u32(l.H).u32(l.D).u32(gx).u32(l.chunks).u32(0).u32(l.row0).u32(0).build(),
-    bindings: [...inputs, part],
-    workgroups: [gx, gy, l.chunks === 0 ? 0 : l.H],
-    info: info(op, a, l, flopsPer),
-  });
-  return finish(ctx, part, l, norm, a, op);
-}
-
 export interface MomentsArgs extends Common {
   x: Tensor; // [..., H, D] f32
   /** 'exp': sums of v = exp(x) (e.g. α from log α). */
@@ -159,9 +265,9 @@ export interface MomentsArgs extends Common {
 
 /** Per-head sums f32 [H, 2]: Σ v and Σ v² (tree sums per 2048-element chunk, then over chunks). */
 export function headMoments(ctx: GpuContext, a: MomentsArgs): Tensor {
-  const l = layoutOf(a.x, a, 'moments');
-  // The kernel's sums path uses a Params struct without edges: any MODE other than the named ones.
-  return sums(ctx, l, a, 'moments', { MODE: 'moments', EXP: a.value === 'exp' }, [a.x], 3, false);
+  const { value, ...rest } = a;
+  const { out, layout } = fusedReduce(ctx, { ...rest, moments: value ?? 'identity', op: a.op ?? 'moments' });
+  return finish(ctx, out, layout, false, a, 'moments');
 }
 
 export interface ProxyArgs extends Common {
@@ -171,21 +277,27 @@ export interface ProxyArgs extends Common {
 
 /** Per-head sums f32 [H, 2]: Σ g(1 − g) and Σ dF/dg = Σ 2(1 − r)g + 2r(1 − g) (0 without c). */
 export function gateProxies(ctx: GpuContext, a: ProxyArgs): Tensor {
-  const l = layoutOf(a.a, a, 'gate proxies');
-  if (a.c) expectShape(a.c, a.a.shape);
-  return sums(ctx, l, a, 'gate_proxies', { MODE: 'proxy', REFINED: a.c !== undefined }, a.c ? [a.a, a.c] : [a.a], 12, false);
+  const { a: x, c, ...rest } = a;
+  const { out, layout } = fusedReduce(ctx, { ...rest, x, proxies: c ? { of: 'a', c } : { of: 'a' }, op: a.op ?? 'gate_proxies' });
+  return finish(ctx, out, layout, false, a, 'gate_proxies');
 }
 
 export interface StateNormArgs extends Omit<Common, 'heads' | 'headDim' | 'rows'> {
   state: Tensor; // [..., H, dk, dv]
 }
 
+/** The head layout of a recurrent state [..., H, dk, dv] read as H heads of dk·dv elements. */
+export function stateLayout(state: Tensor): Required<HeadLayout> {
+  const s = state.shape;
+  if (s.length < 3) throw new ShapeError(state.name, `state norm needs [..., H, dk, dv], got [${s.join(', ')}]`);
+  return { heads: s.at(-3) as number, headDim: (s.at(-2) as number) * (s.at(-1) as number) };
+}
+
 /** Per-head Frobenius norm f32 [H] of a recurrent state [..., H, dk, dv]. */
 export function stateNorm(ctx: GpuContext, a: StateNormArgs): Tensor {
-  const s = a.state.shape;
-  if (s.length < 3) throw new ShapeError(a.state.name, `state norm needs [..., H, dk, dv], got [${s.join(', ')}]`);
-  const l = layoutOf(a.state, { heads: s.at(-3) as number, headDim: (s.at(-2) as number) * (s.at(-1) as number) }, 'state norm');
-  return sums(ctx, l, a, 'state_norm', { MODE: 'moments', EXP: false }, [a.state], 2, true);
+  const { state, ...rest } = a;
+  const { out, layout } = fusedReduce(ctx, { ...rest, x: state, ...stateLayout(state), moments: 'identity', op: a.op ?? 'state_norm' });
+  return finish(ctx, out, layout, true, a, 'state_norm');
 }
 
 // ---- Per-token reductions (kernels/capture_tokens.wgsl) ----

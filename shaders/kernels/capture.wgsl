@@ -1,4 +1,5 @@
-// Capture reductions (spec §3.5): per-head histograms, saturation counts, sums, state norms.
+// Capture reductions (spec §3.5), fused: one pass per tap point reads the tensor once and accumulates
+// every statistic that point needs into one output buffer with a fixed layout (offsets in P).
 // A tensor is read as [rows, H, D]: element i belongs to head (i / D) % H. Only rows [row0, row0 + rows)
 // count (a token range). Workgroup (c, h) covers elements j ∈ [c·CHUNK, (c+1)·CHUNK) of head h's
 // rows·D elements, j ↦ i = ((row0 + j / D)·H + h)·D + j % D.
@@ -6,12 +7,22 @@
 // x < y, with −0 read as +0) against edge keys precomputed on the CPU in the input's own domain
 // (log α edges when α = exp(log α) is binned, σ(l) edges on a logit scale), so the kernel evaluates
 // no transcendental and the float64 twin reproduces every count exactly. NaN is counted apart.
-//   histogram: bin b ∈ [0, B) is the largest b with E[b] ≤ key(x); key < E[0] → under (B),
-//              key > E[B] → over (B+1), NaN → B+2; counts out (H, B+3).
-//   saturation: for threshold pair k < 8: #(x < lowₖ), #(x > highₖ) (NaN never counted); out (H, 2K).
-//   sums:      Σ v, Σ v² with v = x or exp(x); or, from gate logits a (and c): Σ g(1−g) and
-//              Σ dF/dg = Σ 2(1−r)g + 2r(1−g), g = σ(a), r = σ(c); partials (chunks, H, 2), tree sums.
-//   finish:    partials (chunks, H, 2) → (H, 2), or → (H) = sqrt(Σ v²) for state norms.
+// Sections of the output (u32 words; counts are exact atomics, sums are f32 bits), each on by define:
+//   HIST:    histogram, bin b ∈ [0, B) is the largest b with E[b] ≤ key(x); key < E[0] → under (B),
+//            key > E[B] → over (B+1), NaN → B+2; counts at o_hist (H, B+3).
+//   SAT:     for threshold pair k < 8: #(x < lowₖ), #(x > highₖ) (NaN never counted); at o_sat (H, 2K).
+//   MOM:     Σ v, Σ v² with v = x or exp(x) (EXP); per-chunk tree sums at o_mom (chunks, H, 2).
+//   PROXY:   from gate logits a (and c, REFINED): Σ g(1−g) and Σ dF/dg = Σ 2(1−r)g + 2r(1−g),
+//            g = σ(a), r = σ(c); partials at o_prox (chunks, H, 2). PROXY == a: a is x (c is y);
+//            PROXY == c: c is x, a is y (always refined).
+//   ROWNORM: ‖x_row,h‖₂ per counted row at o_norm (rows, H).
+//   PHI:     entropy −Σ p log p of p = max(φ, 0) / Σ max(φ, 0) per row (0 when the sum is 0, NaN
+//            ignored) at o_ent (rows, H); #(φ ≤ P.zero) per head at o_zeros (H) (NaN never counts).
+//            Row phases: workgroup (c, h) takes the rows whose first element j = r·D lies in its chunk.
+//   CHAN:    Σ_rows v per (head, channel), v = x or exp(x) (CHAN_EXP), compensated, at o_chan (H, D).
+// The buffer is zeroed before the pass; the per-chunk partials are summed by the finish mode below
+// (or identically on the CPU, capture/reduce.ts finishSums).
+//   finish:  partials (chunks, H, 2) → (H, 2), or → (H) = sqrt(Σ v²) for state norms.
 
 override WG: u32 = 256;
 const PER_THREAD: u32 = 8u;
@@ -77,35 +88,37 @@ struct Params {
   D: u32,
   gx: u32,      // workgroups along x (chunks are wid.x + wid.y·gx)
   chunks: u32,
-  n_edges: u32, // histogram: B + 1 edges; saturation: 2K thresholds (low₀, high₀, low₁, …)
+  n_hist: u32,  // B + 1 histogram edge keys at E[0..n_hist)
+  n_sat: u32,   // 2K threshold keys (low₀, high₀, low₁, …) at E[n_hist..n_hist + n_sat)
   row0: u32,    // first row counted
+  o_hist: u32,
+  o_sat: u32,
+  o_zeros: u32,
+  o_mom: u32,
+  o_prox: u32,
+  o_norm: u32,
+  o_ent: u32,
+  o_chan: u32,
+  zero: f32,
+  _p0: u32,
   _p1: u32,
-#if MODE == hist || MODE == sat
-  edges: array<vec4<u32>, 65>, // keys, 4 per vec4
+  _p2: u32,
+#if HIST || SAT
+  edges: array<vec4<u32>, 70>, // keys, 4 per vec4
 #endif
 }
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;           // (rows, H, D) f32 bits (a for proxies)
-
-#if MODE == hist
-@group(0) @binding(2) var<storage, read_write> counts: array<atomic<u32>>; // (H, B + 3)
-var<workgroup> E: array<u32, 260>;
-var<workgroup> local_counts: array<atomic<u32>, 260>;
-#elif MODE == sat
-@group(0) @binding(2) var<storage, read_write> counts: array<atomic<u32>>; // (H, 2K)
-var<workgroup> E: array<u32, 260>;
-var<workgroup> local_counts: array<atomic<u32>, 260>;
-#elif MODE == proxy
+@group(0) @binding(1) var<storage, read> x: array<u32>;            // (rows, H, D) f32 bits
+@group(0) @binding(2) var<storage, read_write> out: array<atomic<u32>>;
 #if REFINED
-@group(0) @binding(2) var<storage, read> cx: array<f32>;          // (rows, H, D) refining logits c
-@group(0) @binding(3) var<storage, read_write> part: array<f32>;  // (chunks, H, 2)
-#else
-@group(0) @binding(2) var<storage, read_write> part: array<f32>;  // (chunks, H, 2)
+@group(0) @binding(3) var<storage, read> y: array<f32>;            // the other gate's logits
 #endif
-var<workgroup> r0: array<f32, WG>;
-var<workgroup> r1: array<f32, WG>;
-#else
-@group(0) @binding(2) var<storage, read_write> part: array<f32>;  // (chunks, H, 2)
+
+#if HIST || SAT
+var<workgroup> E: array<u32, 280>;
+var<workgroup> local_counts: array<atomic<u32>, 280>;
+#endif
+#if MOM || PROXY != none
 var<workgroup> r0: array<f32, WG>;
 var<workgroup> r1: array<f32, WG>;
 #endif
@@ -120,6 +133,31 @@ fn sigm(v: f32) -> f32 {
   return e / (1.0 + e);
 }
 
+fn put_f32(i: u32, v: f32) {
+  atomicStore(&out[i], bitcast<u32>(v));
+}
+
+#if MOM || PROXY != none
+// Tree sum of (s0, s1) over the workgroup into out[o + (c·H + h)·2 + {0, 1}]. Uniform control flow.
+fn tree(lid: u32, s0: f32, s1: f32, write: bool, o: u32) {
+  workgroupBarrier();
+  r0[lid] = s0;
+  r1[lid] = s1;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      r0[lid] += r0[lid + s];
+      r1[lid] += r1[lid + s];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && write) {
+    put_f32(o, r0[0]);
+    put_f32(o + 1u, r1[0]);
+  }
+}
+#endif
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let c = wid.x + wid.y * P.gx;
@@ -127,20 +165,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let m = P.rows * P.D;
   let j0 = c * (WG * PER_THREAD);
   let j1 = min(m, j0 + WG * PER_THREAD);
-#if MODE == hist || MODE == sat
-  for (var e = lid; e < 260u; e += WG) {
-    E[e] = P.edges[e / 4u][e % 4u];
+  let live = c < P.chunks;
+#if HIST || SAT
+  let n_keys = P.n_hist + P.n_sat;
+  for (var e = lid; e < 280u; e += WG) {
+    if (e < n_keys) { E[e] = P.edges[e / 4u][e % 4u]; }
     atomicStore(&local_counts[e], 0u);
   }
   workgroupBarrier();
-#if MODE == sat
+#endif
+#if SAT
   var cnt: array<u32, 16>;
 #endif
-  if (c < P.chunks) {
+#if MOM
+  var s0 = 0.0;
+  var s1 = 0.0;
+#endif
+#if PROXY != none
+  var p0 = 0.0;
+  var p1 = 0.0;
+#endif
+  if (live) {
     for (var j = j0 + lid; j < j1; j += WG) {
-      let b = x[element(h, j)];
-#if MODE == hist
-      let B = P.n_edges - 1u;
+      let i = element(h, j);
+      let b = x[i];
+      let xv = bitcast<f32>(b);
+#if HIST
+      let B = P.n_hist - 1u;
       var bin = B + 2u;
       if (!is_nan_bits(b)) {
         let k = key_of(b);
@@ -160,48 +211,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
       }
       atomicAdd(&local_counts[bin], 1u);
-#else
+#endif
+#if SAT
       if (!is_nan_bits(b)) {
         let k = key_of(b);
-        for (var t = 0u; t < P.n_edges; t += 2u) {
-          if (k < E[t]) { cnt[t] += 1u; }
-          if (k > E[t + 1u]) { cnt[t + 1u] += 1u; }
+        for (var t = 0u; t < P.n_sat; t += 2u) {
+          if (k < E[P.n_hist + t]) { cnt[t] += 1u; }
+          if (k > E[P.n_hist + t + 1u]) { cnt[t + 1u] += 1u; }
         }
       }
 #endif
-    }
-  }
-#if MODE == sat
-  // Per-thread counts, then one workgroup atomic per thread and threshold.
-  for (var t = 0u; t < P.n_edges; t += 1u) {
-    if (cnt[t] != 0u) { atomicAdd(&local_counts[t], cnt[t]); }
-  }
-#endif
-  workgroupBarrier();
-#if MODE == hist
-  let width = P.n_edges + 2u;
-#else
-  let width = P.n_edges;
-#endif
-  for (var e = lid; e < width; e += WG) {
-    let v = atomicLoad(&local_counts[e]);
-    if (v != 0u) { atomicAdd(&counts[h * width + e], v); }
-  }
-#else
-  var s0 = 0.0;
-  var s1 = 0.0;
-  if (c < P.chunks) {
-    for (var j = j0 + lid; j < j1; j += WG) {
-      let i = element(h, j);
-      let xv = bitcast<f32>(x[i]);
-#if MODE == proxy
-      let g = sigm(xv);
-      s0 += g * (1.0 - g);
-#if REFINED
-      let r = sigm(cx[i]);
-      s1 += 2.0 * (1.0 - r) * g + 2.0 * r * (1.0 - g);
-#endif
-#else
+#if MOM
 #if EXP
       let v = exp(xv);
 #else
@@ -210,21 +230,118 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       s0 += v;
       s1 += v * v;
 #endif
+#if PROXY == a
+      let g = sigm(xv);
+      p0 += g * (1.0 - g);
+#if REFINED
+      let r = sigm(y[i]);
+      p1 += 2.0 * (1.0 - r) * g + 2.0 * r * (1.0 - g);
+#endif
+#elif PROXY == c
+      let g = sigm(y[i]);
+      p0 += g * (1.0 - g);
+      let r = sigm(xv);
+      p1 += 2.0 * (1.0 - r) * g + 2.0 * r * (1.0 - g);
+#endif
     }
   }
-  r0[lid] = s0;
-  r1[lid] = s1;
+#if SAT
+  // Per-thread counts, then one workgroup atomic per thread and threshold.
+  for (var t = 0u; t < P.n_sat; t += 1u) {
+    if (cnt[t] != 0u) { atomicAdd(&local_counts[P.n_hist + 2u + t], cnt[t]); }
+  }
+#endif
+#if HIST || SAT
   workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      r0[lid] += r0[lid + s];
-      r1[lid] += r1[lid + s];
-    }
-    workgroupBarrier();
+#endif
+#if HIST
+  let hw = P.n_hist + 2u;
+  for (var e = lid; e < hw; e += WG) {
+    let v = atomicLoad(&local_counts[e]);
+    if (v != 0u) { atomicAdd(&out[P.o_hist + h * hw + e], v); }
   }
-  if (lid == 0u && c < P.chunks) {
-    part[(c * P.H + h) * 2u] = r0[0];
-    part[(c * P.H + h) * 2u + 1u] = r1[0];
+#endif
+#if SAT
+  for (var e = lid; e < P.n_sat; e += WG) {
+    let v = atomicLoad(&local_counts[P.n_hist + 2u + e]);
+    if (v != 0u) { atomicAdd(&out[P.o_sat + h * P.n_sat + e], v); }
+  }
+#endif
+#if MOM
+  tree(lid, s0, s1, live, P.o_mom + (c * P.H + h) * 2u);
+#endif
+#if PROXY != none
+  tree(lid, p0, p1, live, P.o_prox + (c * P.H + h) * 2u);
+#endif
+#if ROWNORM || PHI
+  // Rows whose first element lies in this chunk, one thread per row.
+  if (live) {
+    let rb = (j0 + P.D - 1u) / P.D;
+    let re = (j1 + P.D - 1u) / P.D;
+#if PHI
+    var zc = 0u;
+#endif
+    for (var r = rb + lid; r < re; r += WG) {
+      let n = r * P.H + h;
+      let base = ((P.row0 + r) * P.H + h) * P.D;
+#if ROWNORM
+      {
+      var s = 0.0;
+      for (var d = 0u; d < P.D; d += 1u) {
+        let v = bitcast<f32>(x[base + d]);
+        s = fma(v, v, s);
+      }
+      put_f32(P.o_norm + n, sqrt(s));
+      }
+#endif
+#if PHI
+      {
+      var s = 0.0;
+      for (var d = 0u; d < P.D; d += 1u) {
+        let v = bitcast<f32>(x[base + d]);
+        if (v <= P.zero) { zc += 1u; }
+        if (v > 0.0) { s += v; }
+      }
+      var e = 0.0;
+      if (s > 0.0) {
+        for (var d = 0u; d < P.D; d += 1u) {
+          let v = bitcast<f32>(x[base + d]);
+          if (v > 0.0) {
+            let p = v / s;
+            if (p > 0.0) { e -= p * log(p); }
+          }
+        }
+      }
+      put_f32(P.o_ent + n, e);
+      }
+#endif
+    }
+#if PHI
+    if (zc != 0u) { atomicAdd(&out[P.o_zeros + h], zc); }
+#endif
+  }
+#endif
+#if CHAN
+  // Channels of head h spread over the chunks' workgroups; each thread sums one channel over all rows.
+  if (live) {
+    let W = P.H * P.D;
+    for (var d = c * WG + lid; d < P.D; d += P.chunks * WG) {
+      let n = h * P.D + d;
+      var s = 0.0;
+      var comp = 0.0;
+      for (var r = 0u; r < P.rows; r += 1u) {
+#if CHAN_EXP
+        let v = exp(bitcast<f32>(x[(P.row0 + r) * W + n]));
+#else
+        let v = bitcast<f32>(x[(P.row0 + r) * W + n]);
+#endif
+        let yy = v - comp;
+        let t = s + yy;
+        comp = (t - s) - yy;
+        s = t;
+      }
+      put_f32(P.o_chan + n, s);
+    }
   }
 #endif
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
-import { gateProxies, headMoments, histogram, saturation, stateNorm } from '../../shaders/capture/reduce.js';
+import { finishSums, fusedReduce, gateProxies, headMoments, headSums, histogram, saturation, stateNorm } from '../../shaders/capture/reduce.js';
 import { alphaThreshold, histogramEdges, logitThreshold, type HistogramSpec } from '../../shaders/capture/edges.js';
 import { gateProxies64, histogram64, moments64, saturation64, stateNorm64 } from '../../shaders/cpu/capture.js';
-import { Capture } from '../../shaders/capture/capture.js';
+import { channelSums64, phiStats64, rowNorms64 } from '../../shaders/cpu/capture_tokens.js';
+import { Capture, DEFAULT_QUANTITIES } from '../../shaders/capture/capture.js';
+import { Session } from '../../shaders/model/session.js';
 import { GpuModel, ModelState, forward, type Tap, type TapPoint } from '../../shaders/model/model.js';
 import { parseConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
@@ -175,6 +177,97 @@ describe('per-head sums vs twin', () => {
   });
 });
 
+describe('fused reduction: every section of one pass vs its twin', () => {
+  for (const role of ['a', 'c'] as const) {
+    it(`histogram, saturation, moments, proxies (x = ${role}), row norms, φ stats, channel sums over a row range`, async () => {
+      const ctx = await getContext();
+      const rng = new Rng(role === 'a' ? 21 : 22);
+      const [R, H, D] = [300, 3, 12];
+      const rows = { start: 13, count: 250 };
+      const n = R * H * D;
+      const spec: HistogramSpec = { bins: 40, lo: -2, hi: 2 };
+      const x = tricky(rng, n, spec, 1.2, 0.1);
+      // Edges and values just off them stay; NaN, ±Inf and ±1e30 would make the sums meaningless.
+      for (let i = 0; i < n; i++) if (!(Math.abs(x[i] as number) < 100)) x[i] = i % 2 === 0 ? -0.25 : 0.5;
+      const other = rng.normals(n, 2, -0.5);
+      const pairs = [logitThreshold(1), logitThreshold(0.5), alphaThreshold(0.3)];
+      const tx = ctx.upload(x, [R, H, D], 'x');
+      const to = ctx.upload(other, [R, H, D], 'other');
+      const d0 = ctx.dispatchCount;
+      const { out, layout } = fusedReduce(ctx, {
+        x: tx,
+        rows,
+        hist: spec,
+        thresholds: pairs,
+        moments: 'identity',
+        proxies: role === 'a' ? { of: 'a', c: to } : { of: 'c', a: to },
+        rowNorms: true,
+        phi: { zero: 0.1 },
+        channels: 'exp',
+      });
+      expect(ctx.dispatchCount - d0, 'one pass').toBe(1);
+      const words = (await ctx.read(out)) as Uint32Array;
+      const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
+      const xs = x.subarray(rows.start * H * D, (rows.start + rows.count) * H * D);
+      const os = other.subarray(rows.start * H * D, (rows.start + rows.count) * H * D);
+      const at = (o: number | undefined, len: number): Uint32Array => words.subarray(o ?? -1, (o ?? -1) + len);
+      const atF = (o: number | undefined, len: number): Float32Array => floats.subarray(o ?? -1, (o ?? -1) + len);
+      expect(Array.from(at(layout.hist?.offset, H * 43))).toEqual(Array.from(histogram64(xs, H, D, spec)));
+      expect(Array.from(at(layout.sat?.offset, H * 6))).toEqual(Array.from(saturation64(xs, H, D, pairs)));
+      const m = finishSums(floats, layout.moments ?? -1, layout.chunks, H);
+      expectSums(m, moments64(xs, H, D), moments64(xs.map(Math.abs), H, D), 1e-5, 'moments');
+      const g = finishSums(floats, layout.proxies ?? -1, layout.chunks, H);
+      const wantG = role === 'a' ? gateProxies64(xs, os, H, D) : gateProxies64(os, xs, H, D);
+      expectSums(g, wantG, wantG, 1e-5, 'proxies');
+      const norms = atF(layout.rowNorms, rows.count * H);
+      const wantN = rowNorms64(xs, D);
+      expectSums(norms, wantN, wantN, 1e-5, 'row norms');
+      const ph = phiStats64(xs, H, D, 0.1);
+      expect(Array.from(at(layout.zeros, H))).toEqual(Array.from(ph.zeros));
+      const ent = atF(layout.entropy, rows.count * H);
+      expectSums(ent, ph.entropy, ph.entropy.map((e) => Math.max(e, 1e-6)), 1e-5, 'entropy');
+      const es = headSums(ent, rows.count, H);
+      expectSums(es, Array.from({ length: H }, (_, h) => ph.entropy.filter((_, i) => i % H === h).reduce((a, b) => a + b, 0)), Array.from({ length: H }, (_, h) => ph.entropy.filter((_, i) => i % H === h).reduce((a, b) => a + b, 0)), 1e-5, 'entropy sums');
+      const cs = channelSums64(xs, H, D, 'exp');
+      expectSums(atF(layout.channels, H * D), cs, cs, 1e-5, 'channel sums');
+      // The CPU finish is the GPU finish, bit for bit.
+      const gpu = headMoments(ctx, { x: tx, rows });
+      expect(Array.from(await ctx.readF32(gpu))).toEqual(Array.from(m));
+      [tx, to, out, gpu].forEach((t) => t.dispose());
+    });
+  }
+});
+
+describe('dispatch budget', () => {
+  // Default capture runs one fused pass per tap point: at most 8 per layer (gate.a, gate.c, gate.logA,
+  // phi.q, phi.k, attn.o, attn.y, state), plus the logits' pass and top-k once per prefill.
+  const PER_LAYER = 8;
+  it(`default capture adds at most ${PER_LAYER} dispatches per layer to a regla prefill`, async () => {
+    const ctx = await getContext();
+    const c = parseConfig({ ...(VARIANTS['regla'] as Record<string, unknown>), num_hidden_layers: 4 });
+    const s = await Session.create(ctx, c, randomWeights(c, { seed: 1 }));
+    const ids = tokens(24, c.vocabSize);
+    try {
+      let d0 = ctx.dispatchCount;
+      await s.prefill(ids);
+      const plain = ctx.dispatchCount - d0;
+      await s.reset();
+      const cap = new Capture(ctx, { quantities: DEFAULT_QUANTITIES });
+      s.tap = cap.tap;
+      d0 = ctx.dispatchCount;
+      await s.prefill(ids);
+      const recs = await cap.collect();
+      const extra = ctx.dispatchCount - d0 - plain;
+      s.tap = null;
+      cap.dispose();
+      expect(recs.length).toBeGreaterThan(8 * c.numLayers);
+      expect(extra, `${extra} extra dispatches for ${c.numLayers} layers`).toBeLessThanOrEqual(PER_LAYER * c.numLayers + 2);
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
 describe('Capture on a tiny model', () => {
   it('logits bitwise equal with capture on; gate histogram equals the twin on the same log α', async () => {
     const ctx = await getContext();
@@ -190,12 +283,18 @@ describe('Capture on a tiny model', () => {
       thresholds: { eps: [1e-2, 0.1], logit: [2, 6] },
     });
     const seen: Array<{ layer: number; copy: Tensor }> = [];
+    const gates: Array<{ layer: number; point: TapPoint; copy: Tensor }> = [];
     const tap: Tap = (point, t, site) => {
       capture.tap(point, t, site);
       if (point === 'gate.logA') {
         const copy = ctx.tensor(t.shape, 'f32', 'test.logA');
         ctx.copy(t, copy);
         seen.push({ layer: site.layer, copy });
+      }
+      if (point === 'gate.a' || point === 'gate.c') {
+        const copy = ctx.tensor(t.shape, 'f32', `test.${point}`);
+        ctx.copy(t, copy);
+        gates.push({ layer: site.layer, point, copy });
       }
     };
     try {
@@ -234,6 +333,21 @@ describe('Capture on a tiny model', () => {
         expectSums(rec.means?.mean ?? [], Array.from({ length: H }, (_, i) => (m[2 * i] as number) / n), Array.from({ length: H }, (_, i) => (m[2 * i] as number) / n), 1e-5, 'mean α');
         expect(rec.means?.memoryLength?.length).toBe(H);
       }
+      // Gate-gradient proxies: Σ g(1 − g) from gate.a's pass, Σ dF/dg from gate.c's (reading gate.a's copy).
+      for (let layer = 0; layer < c.numLayers; layer++) {
+        const ga = gates.find((g) => g.layer === layer && g.point === 'gate.a');
+        const gc = gates.find((g) => g.layer === layer && g.point === 'gate.c');
+        const rec = records.find((r) => r.layer === layer && r.point === 'gate.a');
+        expect(ga && gc && rec, `layer ${layer} gates`).toBeTruthy();
+        if (!ga || !gc || !rec) continue;
+        const [H, D] = [ga.copy.shape.at(-2) as number, ga.copy.shape.at(-1) as number];
+        const av = await ctx.readF32(ga.copy);
+        const want = gateProxies64(av, await ctx.readF32(gc.copy), H, D);
+        const n = av.length / H;
+        const col = (k: number): number[] => Array.from({ length: H }, (_, h) => (want[2 * h + k] as number) / n);
+        expectSums(rec.means?.gOneMinusG ?? [], col(0), col(0), 1e-5, 'g(1 − g)');
+        expectSums(rec.means?.dFdg ?? [], col(1), col(1), 1e-5, 'dF/dg');
+      }
       const points = new Set(records.map((r) => r.point));
       for (const p of ['gate.a', 'gate.c', 'gate.logA', 'phi.q', 'phi.k', 'attn.o', 'attn.y', 'state', 'state.in', 'logits']) expect(points.has(p as TapPoint), p).toBe(true);
       expect(records.find((r) => r.point === 'state.in')?.tokenStateNorm?.length).toBe(20);
@@ -245,7 +359,7 @@ describe('Capture on a tiny model', () => {
       expect(logits?.histogram?.counts.length).toBe(1);
       expect(logits?.histogram?.counts.flat().reduce((x, y) => x + y, 0)).toBe(20 * c.vocabSize - (logits?.histogram?.under[0] ?? 0) - (logits?.histogram?.over[0] ?? 0) - (logits?.histogram?.nan[0] ?? 0));
     } finally {
-      for (const { copy } of seen) if (!copy.disposed) copy.dispose();
+      for (const { copy } of [...seen, ...gates]) if (!copy.disposed) copy.dispose();
       capture.dispose();
       [s0, s1].forEach((s) => s.dispose());
       ids.dispose();
