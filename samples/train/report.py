@@ -1,14 +1,17 @@
 """Markdown tables for samples/README.md from the bundled models' training_log.json and golden.json:
 perplexities per variant (PyTorch's held-out evaluation at the last step and the golden windows the
 engine is checked against) and the saturation study (gate statistics at step 0 and at the end).
+With --index it (re)writes samples/models/index.json instead: the list of bundled models that an
+app or a web host reads (a browser cannot list folders).
 
-  /usr/bin/python3 samples/train/report.py            (reads samples/models/*/; no torch needed)
+  /usr/bin/python3 samples/train/report.py [--index]   (reads samples/models/*/; no torch needed)
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "samples", "models")
@@ -27,9 +30,31 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 
 
+def write_index(variants: dict) -> None:
+    models = []
+    for n, e in variants.items():
+        log, g = load(n, "training_log.json"), load(n, "golden.json")
+        models.append({
+            "name": n,
+            "path": n,
+            "about": e["about"],
+            "model_type": log["config"]["model_type"],
+            "parameters": log["parameters"],
+            "train_tokens": log["tokens_per_step"] * len(log["steps"]),
+            "golden_perplexity": round(g["perplexity"], 3),
+        })
+    with open(os.path.join(MODELS, "index.json"), "w") as f:
+        json.dump({"about": "The bundled sample models (samples/README.md); written by samples/train/report.py --index.", "models": models}, f, indent=1)
+        f.write("\n")
+
+
 def main() -> None:
     with open(VARIANTS) as f:
-        names = list(json.load(f)["variants"])
+        variants = json.load(f)["variants"]
+    if "--index" in sys.argv[1:]:
+        write_index(variants)
+        return
+    names = list(variants)
     print("| model | parameters | held-out ppl (PyTorch, last step) | golden-window ppl (engine = PyTorch) | paper (WikiText-103) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for n in names:

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { Session } from '../../shaders/model/session.js';
 import { rowNll64 } from '../../shaders/cpu/sampling.js';
 import { readSafetensors } from '../../shaders/model/safetensors.js';
+import { parseConfig } from '../../shaders/model/config.js';
+import { expectedWeights } from '../../shaders/model/weights.js';
 import { openModelFolder } from '../../main/cli/model-folder.js';
 import { checkLeaks, getContext } from './gpu.js';
 
@@ -40,9 +42,17 @@ const names = Object.keys(variants.variants);
 const tokens = JSON.parse(readFileSync(join(MODELS, 'golden_tokens.json'), 'utf8')) as { windows: number; window: number; ids: number[] };
 
 describe('bundled sample models ≡ their PyTorch goldens', () => {
-  it('every variant of variants.json is bundled', async () => {
+  it('every variant of variants.json is bundled and listed in index.json with its parameters and golden perplexity', async () => {
     const dirs = (await readdir(MODELS, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
     expect(dirs.sort()).toEqual([...names].sort());
+    const index = JSON.parse(readFileSync(join(MODELS, 'index.json'), 'utf8')) as { models: Array<{ name: string; path: string; parameters: number; golden_perplexity: number }> };
+    expect(index.models.map((m) => m.name)).toEqual(names);
+    for (const m of index.models) {
+      const config = parseConfig(JSON.parse(readFileSync(join(MODELS, m.path, 'config.json'), 'utf8')));
+      expect(m.parameters, m.name).toBe(expectedWeights(config).reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0));
+      const golden = JSON.parse(readFileSync(join(MODELS, m.path, 'golden.json'), 'utf8')) as Golden;
+      expect(m.golden_perplexity, m.name).toBeCloseTo(golden.perplexity, 3);
+    }
   });
 
   for (const name of names) {
