@@ -4,6 +4,7 @@ import { leakCounterCase, roundTripCase } from './cases/context.js';
 import { rowNormCase } from './cases/norm.js';
 import { generateCase, glaChunkCase, matmulCase, modelCase } from './cases/engine.js';
 import { captureCase, profilerCase } from './cases/capture.js';
+import { sampleCase } from './cases/samples.js';
 import type { Case } from './harness.js';
 
 export const CASES: readonly Case[] = [
@@ -22,4 +23,5 @@ export const CASES: readonly Case[] = [
   generateCase,
   captureCase,
   profilerCase,
+  sampleCase('regla'),
 ];

@@ -3,7 +3,7 @@
 // playwright-core, and asserts every case passed. Keeps the suite's JSON and a screenshot of the
 // renderer page in test-results/. Skips only when Chromium is absent outside CI; in CI that is a failure.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -58,6 +58,8 @@ describe.skipIf(skip)('Chromium (WebGPU on SwiftShader)', () => {
       '<!doctype html><meta charset="utf-8"><title>browser suite</title><body data-state="running"><script type="module" src="./suite.js"></script>',
     );
     build(['renderer', '--out', join(site, 'renderer')]);
+    // The bundled sample models, as the app's web host serves them (cases/samples.ts).
+    symlinkSync(join(ROOT, 'samples', 'models'), join(site, 'samples'));
     server = await serveFolder(site);
     // A fresh profile every run: no cached shaders, no state from earlier runs.
     browser = await chromium.launchPersistentContext(join(work, 'profile'), {

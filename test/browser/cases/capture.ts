@@ -64,7 +64,7 @@ export const captureCase: Case = {
 };
 
 export const profilerCase: Case = {
-  name: 'timestamp profiler: one ordered timing per dispatch, precision detected',
+  name: 'timestamp profiler: one ordered timing per dispatch',
   async run(ctx) {
     const c = parseConfig(tiny);
     const s = await Session.create(ctx, c, randomWeights(c, { seed: 4 }));
