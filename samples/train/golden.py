@@ -16,15 +16,18 @@ from __future__ import annotations
 import json
 import math
 import os
-import struct
 import sys
+
+# One BLAS thread: the goldens come out byte for byte the same on every run of this machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export import write_safetensors  # noqa: E402
+from export import read_safetensors, write_safetensors  # noqa: E402
 from regla_torch import ReglaConfig, ReglaForCausalLM  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -33,21 +36,6 @@ TOKENS = os.path.join(MODELS, "golden_tokens.json")
 HELDOUT = os.path.join(ROOT, "samples", "corpus", "out", "heldout.bin")
 WINDOWS, WINDOW, CHUNK = 4, 1024, 64
 ROWS = [0, 1, 2, 15, 16, 63, 64, 65, 255, 511, 1000, 1023]
-
-
-def read_safetensors(path: str) -> dict:
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        assert e["dtype"] == "F32", f"{path}: {name} is {e['dtype']}, golden.py reads F32 only"
-        a, b = e["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").reshape(e["shape"]).copy())
-    return out
 
 
 def golden_tokens() -> list:
