@@ -38,6 +38,27 @@ fn is_nan_bits(b: u32) -> bool {
   return (b & 0x7fffffffu) > 0x7f800000u;
 }
 
+#if MODE == finish || MOM || PROXY != none
+var<workgroup> r0: array<f32, WG>;
+var<workgroup> r1: array<f32, WG>;
+
+// Tree sum of each thread's (s0, s1) over the workgroup: the totals are in r0[0], r1[0] afterwards.
+// Uniform control flow.
+fn tree_sum(lid: u32, s0: f32, s1: f32) {
+  workgroupBarrier();
+  r0[lid] = s0;
+  r1[lid] = s1;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      r0[lid] += r0[lid + s];
+      r1[lid] += r1[lid + s];
+    }
+    workgroupBarrier();
+  }
+}
+#endif
+
 #if MODE == finish
 struct Params {
   chunks: u32,
@@ -49,9 +70,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> part: array<f32>;        // (chunks, H, 2)
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;   // (H, 2), or (H) with NORM
 
-var<workgroup> r0: array<f32, WG>;
-var<workgroup> r1: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let h = wid.x;
@@ -61,16 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     s0 += part[(c * P.H + h) * 2u];
     s1 += part[(c * P.H + h) * 2u + 1u];
   }
-  r0[lid] = s0;
-  r1[lid] = s1;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      r0[lid] += r0[lid + s];
-      r1[lid] += r1[lid + s];
-    }
-    workgroupBarrier();
-  }
+  tree_sum(lid, s0, s1);
   if (lid == 0u) {
 #if NORM
     out[h] = sqrt(r1[0]);
@@ -118,10 +127,6 @@ struct Params {
 var<workgroup> E: array<u32, 280>;
 var<workgroup> local_counts: array<atomic<u32>, 280>;
 #endif
-#if MOM || PROXY != none
-var<workgroup> r0: array<f32, WG>;
-var<workgroup> r1: array<f32, WG>;
-#endif
 
 fn element(h: u32, j: u32) -> u32 {
   return ((P.row0 + j / P.D) * P.H + h) * P.D + j % P.D;
@@ -140,17 +145,7 @@ fn put_f32(i: u32, v: f32) {
 #if MOM || PROXY != none
 // Tree sum of (s0, s1) over the workgroup into out[o + (c·H + h)·2 + {0, 1}]. Uniform control flow.
 fn tree(lid: u32, s0: f32, s1: f32, write: bool, o: u32) {
-  workgroupBarrier();
-  r0[lid] = s0;
-  r1[lid] = s1;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      r0[lid] += r0[lid + s];
-      r1[lid] += r1[lid + s];
-    }
-    workgroupBarrier();
-  }
+  tree_sum(lid, s0, s1);
   if (lid == 0u && write) {
     put_f32(o, r0[0]);
     put_f32(o + 1u, r1[0]);
