@@ -1,6 +1,8 @@
 // Float64 twins of the per-token capture reductions (kernels/capture_tokens.wgsl), from read-back
 // tensors. A tensor is [rows, H, D] row-major; pass the rows to reduce (e.g. a subarray for a range).
 
+import { glaRecurrent64 } from './gla.js';
+
 /** [rows, H]: ‖x_row,h‖₂ (x is [rows, H, D]; every D consecutive values are one row of one head). */
 export function rowNorms64(x: ArrayLike<number>, D: number): Float64Array {
   const n = x.length / D;
@@ -89,26 +91,11 @@ export interface TokenStateInputs64 {
  */
 export function tokenStateNorms64(dims: { Hkv: number; dk: number; dv: number }, x: TokenStateInputs64, t0: number, t1: number): Float64Array {
   const { Hkv, dk, dv } = dims;
-  const out = new Float64Array((t1 - t0) * Hkv);
-  const S = Float64Array.from(x.state);
-  for (let h = 0; h < Hkv; h++) {
-    const s = S.subarray(h * dk * dv, (h + 1) * dk * dv);
-    for (let t = 0; t < t1; t++) {
-      const kb = (t * Hkv + h) * dk;
-      const vb = (t * Hkv + h) * dv;
-      let sq = 0;
-      for (let i = 0; i < dk; i++) {
-        const a = x.A ? Math.exp(x.A[kb + i] as number) : 1;
-        const ki = x.k[kb + i] as number;
-        for (let j = 0; j < dv; j++) {
-          const d = x.D ? Math.exp(x.D[vb + j] as number) : 1;
-          const v = a * d * (s[i * dv + j] as number) + ki * (x.v[vb + j] as number);
-          s[i * dv + j] = v;
-          sq += v * v;
-        }
-      }
-      if (t >= t0) out[(t - t0) * Hkv + h] = Math.sqrt(sq);
-    }
-  }
-  return out;
+  const norms = new Float64Array(t1 * Hkv);
+  // The recurrence itself is glaRecurrent64's (its read-out, with q = 0, is not used).
+  glaRecurrent64(
+    { B: 1, T: t1, Hq: Hkv, Hkv, dk, dv },
+    { q: new Float64Array(t1 * Hkv * dk), k: x.k, v: x.v, A: x.A, D: x.D, scale: 1, state: x.state, stateNorms: norms },
+  );
+  return norms.slice(t0 * Hkv);
 }

@@ -25,6 +25,8 @@ export interface GlaInputs64 {
   state?: ArrayLike<number> | undefined;
   /** Initial denominator state [B, Hkv, dk] (zeros when absent). */
   zState?: ArrayLike<number> | undefined;
+  /** glaRecurrent64 only: when given, [B, T, Hkv] receives ‖S_t‖_F after each token's update. */
+  stateNorms?: Float64Array | undefined;
 }
 
 export interface GlaResult64 {
@@ -62,6 +64,11 @@ export function glaRecurrent64(d: GlaDims, x: GlaInputs64): GlaResult64 {
             S[i * dv + j] = (ea[i] as number) * (ed[j] as number) * (S[i * dv + j] as number) + ki * (x.v[vr + j] as number);
           }
           z[i] = (ea[i] as number) * (z[i] as number) + ki;
+        }
+        if (x.stateNorms) {
+          let sq = 0;
+          for (let e = 0; e < dk * dv; e++) sq += (S[e] as number) * (S[e] as number);
+          x.stateNorms[(b * T + t) * Hkv + h] = Math.sqrt(sq);
         }
         for (let g = 0; g < groups; g++) {
           const hq = h * groups + g;
