@@ -1,5 +1,16 @@
 // Option parsing shared by the CLI's subcommands (regla.ts parses the argv itself).
 
+/** How each option of a command parses: a string, a number, an integer, or a flag without value. */
+export type OptionSpec = Record<string, 'string' | 'number' | 'int' | 'flag'>;
+
+/** What regla.ts hands a subcommand: the GPU, its usage-error builder (exit 2) and stdout. */
+export interface CommandDeps {
+  gpu: () => GPU;
+  /** Builds the CLI's usage error (exit 2). */
+  usage: (message: string) => Error;
+  write: (s: string) => void;
+}
+
 /**
  * A comma-separated list of integers, each accepted by `ok` (`what` says which in the error),
  * deduplicated in order; `fallback` when the option is absent. Throws `usage(...)` (exit 2) naming

@@ -21,7 +21,7 @@ import {
   type Quantity,
   type TapPoint,
 } from '../../shaders/index.js';
-import { intList } from './args.js';
+import { type CommandDeps, type OptionSpec, intList } from './args.js';
 import { loadTokenizer, openModelFolder } from './model-folder.js';
 
 /** Every Quantity; a Record so that a new engine quantity fails to typecheck until it is listed here. */
@@ -66,7 +66,7 @@ never waited for.
   --bins N             histogram bins, 1..256 (default 64)
   --help               this text`;
 
-export const CAPTURE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> = {
+export const CAPTURE_SPEC: OptionSpec = {
   model: 'string',
   prompt: 'string',
   out: 'string',
@@ -79,12 +79,7 @@ export const CAPTURE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> 
   help: 'flag',
 };
 
-export interface CaptureDeps {
-  gpu: () => GPU;
-  /** Builds the CLI's usage error (exit 2). */
-  usage: (message: string) => Error;
-  write: (s: string) => void;
-}
+export type CaptureDeps = CommandDeps;
 
 /** Tap points whose full tensors go to tensors.safetensors, and the quantity that asks for each. */
 const FULL: ReadonlyArray<[TapPoint, Quantity]> = [

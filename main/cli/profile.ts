@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Capture, GpuContext, Session, profileRun, toChromeTrace, toCsv, type CaptureRecord, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
 import { measureDevicePeaks, rooflineTable, type DevicePeaks } from '../../shaders/index.js';
-import { intList } from './args.js';
+import { type CommandDeps, type OptionSpec, intList } from './args.js';
 import { openModelFolder } from './model-folder.js';
 
 export const PROFILE_HELP = `usage: regla profile --model DIR --out TRACE.json [options]
@@ -30,7 +30,7 @@ heaviest kernels and writes a Chrome trace (chrome://tracing, ui.perfetto.dev).
                        (α < ε or α > 1 − ε for ε = 0.001, 0.01; |logit| > 6) to the trace
   --help               this text`;
 
-export const PROFILE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> = {
+export const PROFILE_SPEC: OptionSpec = {
   model: 'string',
   out: 'string',
   csv: 'string',
@@ -44,13 +44,9 @@ export const PROFILE_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> 
   help: 'flag',
 };
 
-export interface ProfileDeps {
-  gpu: () => GPU;
-  /** Builds the CLI's usage error (exit 2). */
-  usage: (message: string) => Error;
+export interface ProfileDeps extends CommandDeps {
   /** How the host configured Dawn's timestamp quantization. */
   quantization: string;
-  write: (s: string) => void;
 }
 
 const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');

@@ -14,6 +14,7 @@ import {
   type Tensor,
 } from '../../shaders/index.js';
 import { loadTokenizer, openModelFolder, type ModelFolder } from './model-folder.js';
+import type { OptionSpec } from './args.js';
 import { PROFILE_HELP, PROFILE_SPEC, cmdProfile } from './profile.js';
 import { CAPTURE_HELP, CAPTURE_SPEC, cmdCapture } from './capture.js';
 import { SWEEP_HELP, SWEEP_SPEC, cmdSweep } from './sweep.js';
@@ -95,8 +96,7 @@ disk), and the GPU adapter with its limits. Checks every tensor's name and shape
 
 // --------------------------------------------------------------------------------- arguments
 
-type Kind = 'string' | 'number' | 'int' | 'flag';
-type Spec = Record<string, Kind>;
+type Spec = OptionSpec;
 type Parsed = Map<string, string | number | boolean>;
 
 const SPECS: Record<string, Spec> = {

@@ -19,7 +19,7 @@ import {
   type SweepRow,
   type SweepVariant,
 } from '../../shaders/index.js';
-import { intList } from './args.js';
+import { type CommandDeps, type OptionSpec, intList } from './args.js';
 import { openModelFolder, type ModelFolder } from './model-folder.js';
 
 export const SWEEP_HELP = `usage: regla sweep --model DIR --out SWEEP.json [options]
@@ -42,7 +42,7 @@ per length) and recurrent-state vs KV-cache memory; writes all of it as JSON.
   --repeat N           measured repeats (default 3)
   --help               this text`;
 
-export const SWEEP_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> = {
+export const SWEEP_SPEC: OptionSpec = {
   model: 'string',
   out: 'string',
   csv: 'string',
@@ -55,12 +55,7 @@ export const SWEEP_SPEC: Record<string, 'string' | 'number' | 'int' | 'flag'> = 
   help: 'flag',
 };
 
-export interface SweepDeps {
-  gpu: () => GPU;
-  /** Builds the CLI's usage error (exit 2). */
-  usage: (message: string) => Error;
-  write: (s: string) => void;
-}
+export type SweepDeps = CommandDeps;
 
 export const SWEEP_CSV_HEADER = [
   'variant',
