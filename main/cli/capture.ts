@@ -158,7 +158,7 @@ export async function cmdCapture(a: ReadonlyMap<string, string | number | boolea
     if (tokens.lo >= tokens.hi || tokens.hi > T) {
       throw deps.usage(`capture: --tokens must satisfy 0 ≤ LO < HI ≤ ${T} (the prompt's tokens), got "${String(a.get('tokens'))}"`);
     }
-    const selected = [...new Set(layers ?? Array.from({ length: c.numLayers }, (_, i) => i))].sort((x, y) => x - y);
+    const selected = [...(layers ?? Array.from({ length: c.numLayers }, (_, i) => i))].sort((x, y) => x - y); // intList dedupes
     const points = FULL.filter(([, q]) => quantities.includes(q)).map(([p]) => p);
     const rows = tokens.hi - tokens.lo;
     // Every chunk of the prefill is in flight at once (nothing maps before the forward is submitted).
