@@ -9,7 +9,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import type { Tap, TapPoint, TapSite } from '../model/model.js';
 import { ShapeError } from '../errors.js';
 import { alphaThreshold, logitThreshold, type HistogramSpec, type ThresholdPair } from './edges.js';
-import { finishSums, fusedReduce, headSums, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
+import { finishChannels, finishSums, fusedReduce, headSums, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
 
 /**
  * 'gate' | 'phi' | 'output' | 'logits': histograms, saturation, means (and gate-gradient proxies) of
@@ -100,9 +100,9 @@ export interface MeansRecord {
 export interface TopKRecord {
   k: number;
   /** [token][k]: vocabulary ids, best first (ties: smaller id first; 0xffffffff pads a row of NaNs). */
-  ids: number[][];
+  ids: TokenMatrix<Uint32Array>;
   /** [token][k]: the logits (f32 values). */
-  values: number[][];
+  values: TokenMatrix;
 }
 
 export interface CaptureRecord {
@@ -120,16 +120,16 @@ export interface CaptureRecord {
   /** 'state': Frobenius norm per kv head after the block; 'state.in': of the state entering it. */
   stateNorm?: number[];
   /** 'state.in' ('tokenState'): ‖S_t‖_F [token][kv head], S_t after token t (its own k_t v_tᵀ included). */
-  tokenStateNorm?: number[][];
+  tokenStateNorm?: TokenMatrix;
   /** 'attn.o': ‖o_t‖ [token][head] before the output norm; 'attn.y': [token][1] after norm and gate. */
-  tokenNorm?: number[][];
+  tokenNorm?: TokenMatrix;
   /** 'phi.q' | 'phi.k' ('phiStats'): per head, #(φ ≤ phiZero) and its share of the head's entries. */
   phiZeros?: number[];
   phiSparsity?: number[];
   /** Per head: mean over tokens of the entropy of p = max(φ, 0) / Σ max(φ, 0) (nats). */
   phiEntropy?: number[];
   /** [token][head]: that entropy per token. */
-  tokenEntropy?: number[][];
+  tokenEntropy?: TokenMatrix;
   /** 'logits' ('topk'). */
   topk?: TopKRecord;
   /** 'gate.logA' | 'gate.logD' ('channels'): mean α [head][channel] and 1 / (1 − mean α). */
@@ -184,6 +184,47 @@ interface Pending {
   dFdg?: { t: Tensor; layout: FusedLayout };
   tokenState?: Tensor;
   topk?: { ids: Tensor; values: Tensor; k: number };
+}
+
+/** n numbers of a typed view from `start` as a plain array (a loop: Array.from is several times slower on long views). */
+function numbersOf(v: Float32Array | Uint32Array, start: number, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(v[start + i] as number);
+  return out;
+}
+
+/**
+ * Per-token values [rows][cols] in one row-major typed array (a copy, not a view of the readback):
+ * cheap to collect at any T, ready for plots; JSON.stringify writes nested rows.
+ */
+export class TokenMatrix<A extends Float32Array | Uint32Array = Float32Array> {
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly data: A,
+  ) {}
+
+  /** rows × cols of `v` from `start`, keeping only the columns in `keep` when given. */
+  static of<A extends Float32Array | Uint32Array>(v: A, start: number, rows: number, cols: number, keep: readonly number[] | null = null): TokenMatrix<A> {
+    if (!keep) return new TokenMatrix(rows, cols, v.slice(start, start + rows * cols) as A);
+    const out = (v instanceof Float32Array ? new Float32Array(rows * keep.length) : new Uint32Array(rows * keep.length)) as A;
+    for (let r = 0; r < rows; r++) for (let i = 0; i < keep.length; i++) out[r * keep.length + i] = v[start + r * cols + (keep[i] as number)] as number;
+    return new TokenMatrix(rows, keep.length, out);
+  }
+
+  at(row: number, col: number): number {
+    return this.data[row * this.cols + col] as number;
+  }
+
+  row(r: number): A {
+    return this.data.subarray(r * this.cols, (r + 1) * this.cols) as A;
+  }
+
+  toJSON(): number[][] {
+    const out: number[][] = [];
+    for (let r = 0; r < this.rows; r++) out.push(Array.from(this.row(r)));
+    return out;
+  }
 }
 
 export class Capture {
@@ -423,8 +464,6 @@ export class Capture {
       }
     }
     const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
-    const u32s = (t: Tensor): number[] => Array.from(words.subarray(offsets.get(t) ?? 0, (offsets.get(t) ?? 0) + t.size));
-    const f32s = (t: Tensor): number[] => Array.from(floats.subarray(offsets.get(t) ?? 0, (offsets.get(t) ?? 0) + t.size));
     const perHead = (v: number[], width: number, col: number, H: number): number[] => Array.from({ length: H }, (_, h) => v[h * width + col] as number);
     const matrix = (v: number[], rows: number, cols: number): number[][] => Array.from({ length: rows }, (_, r) => v.slice(r * cols, (r + 1) * cols));
     return pending.map((p) => {
@@ -433,13 +472,11 @@ export class Capture {
       // The heads filter applies to per-head axes (not to [T, features] rows read as one head).
       const keep = p.perHead && this.headFilter ? this.headFilter.filter((h) => h < H) : null;
       const pick = <X>(v: X[]): X[] => (keep ? keep.map((h) => v[h] as X) : v);
-      const pickCols = (m: number[][]): number[][] => (keep ? m.map(pick) : m);
       if (keep) out.heads = keep;
       const f = p.fused;
       const base = f ? (offsets.get(f.t) ?? 0) : 0;
       const L = f?.layout;
-      const u32At = (o: number, n: number): number[] => Array.from(words.subarray(base + o, base + o + n));
-      const f32At = (o: number, n: number): number[] => Array.from(floats.subarray(base + o, base + o + n));
+      const u32At = (o: number, n: number): number[] => numbersOf(words, base + o, n);
       if (p.hist && L?.hist) {
         const B = p.hist.bins;
         const W = B + 3;
@@ -480,24 +517,25 @@ export class Capture {
         }
         out.means = means;
       }
-      if (p.tokenState) out.tokenStateNorm = pickCols(matrix(f32s(p.tokenState), p.rows, H));
-      if (L?.rowNorms !== undefined) out.tokenNorm = pickCols(matrix(f32At(L.rowNorms, p.rows * H), p.rows, H));
+      if (p.tokenState) out.tokenStateNorm = TokenMatrix.of(floats, offsets.get(p.tokenState) ?? 0, p.rows, H, keep);
+      if (L?.rowNorms !== undefined) out.tokenNorm = TokenMatrix.of(floats, base + L.rowNorms, p.rows, H, keep);
       if (L?.entropy !== undefined && L.zeros !== undefined) {
         const zeros = u32At(L.zeros, H);
-        const entropy = f32At(L.entropy, p.rows * H);
+        const entropy = floats.subarray(base + L.entropy, base + L.entropy + p.rows * H);
         const sums = Array.from(headSums(entropy, p.rows, H));
         const n = p.rows * L.D;
         out.phiZeros = pick(zeros);
         out.phiSparsity = pick(zeros.map((z) => z / Math.max(1, n)));
         out.phiEntropy = pick(sums.map((s) => s / Math.max(1, p.rows)));
-        out.tokenEntropy = pickCols(matrix(entropy, p.rows, H));
+        out.tokenEntropy = TokenMatrix.of(entropy, 0, p.rows, H, keep);
       }
       if (p.topk) {
         const k = p.topk.k;
-        out.topk = { k, ids: matrix(u32s(p.topk.ids), p.rows, k), values: matrix(f32s(p.topk.values), p.rows, k) };
+        out.topk = { k, ids: TokenMatrix.of(words, offsets.get(p.topk.ids) ?? 0, p.rows, k), values: TokenMatrix.of(floats, offsets.get(p.topk.values) ?? 0, p.rows, k) };
       }
       if (L?.channels !== undefined) {
-        const mean = matrix(f32At(L.channels, H * L.D), H, L.D).map((row) => row.map((s) => s / Math.max(1, p.rows)));
+        const sums = finishChannels(floats, base + L.channels.offset, L.channels.blocks, H, L.D);
+        const mean = matrix(Array.from(sums, (s) => s / Math.max(1, p.rows)), H, L.D);
         out.channelMeanAlpha = pick(mean);
         out.channelMemoryLength = pick(mean.map((row) => row.map((a) => 1 / (1 - a))));
       }

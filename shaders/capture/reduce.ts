@@ -19,6 +19,9 @@ const TWG = 64;
 export const MAX_TOP_K = 32;
 const WG = 256;
 const CHUNK = WG * 8; // elements per workgroup (kernel: WG · PER_THREAD)
+/** Channel sums: rows per block at least, and blocks at most, per fused pass (kernels/capture.wgsl CHAN). */
+const CHAN_BLOCK_ROWS = 64;
+const CHAN_MAX_BLOCKS = 64;
 const EDGE_SLOTS = 280; // histogram edge keys then saturation keys (kernel: edges array<vec4<u32>, 70>)
 
 /** How a tensor splits into heads: element i is in head (i / headDim) % heads. */
@@ -83,7 +86,7 @@ export interface FusedArgs extends Common {
   rowNorms?: boolean;
   /** φ entropy per row (rows, H) and #(φ ≤ zero) per head (H). */
   phi?: { zero: number };
-  /** Per (head, channel) compensated sums over the rows (H, D) of v = x or exp(x). */
+  /** Per (head, channel) sums over the rows of v = x or exp(x): partials per row block, finishChannels adds them. */
   channels?: 'identity' | 'exp';
 }
 
@@ -101,7 +104,8 @@ export interface FusedLayout {
   rowNorms?: number;
   entropy?: number;
   zeros?: number;
-  channels?: number;
+  /** Channel-sum partials (blocks, H, D) at `offset`: finishChannels. */
+  channels?: { offset: number; blocks: number };
   /** Words in all. */
   size: number;
 }
@@ -138,7 +142,10 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     lay.entropy = take(l.rows * l.H);
     lay.zeros = take(l.H);
   }
-  if (a.channels) lay.channels = take(l.H * l.D);
+  // Row blocks of ≥ CHAN_BLOCK_ROWS rows, at most CHAN_MAX_BLOCKS (what comes back stays small) and
+  // at most one per chunk (each block has its workgroup).
+  const blocks = a.channels ? Math.max(1, Math.min(l.chunks, CHAN_MAX_BLOCKS, Math.ceil(l.rows / CHAN_BLOCK_ROWS))) : 0;
+  if (a.channels) lay.channels = { offset: take(blocks * l.H * l.D), blocks };
   const out = ctx.tensor([Math.max(1, lay.size)], 'u32', `${a.op ?? 'capture'}.out`);
   ctx.zero(out);
   const refined = a.proxies !== undefined && (a.proxies.of === 'c' || a.proxies.c !== undefined);
@@ -160,8 +167,8 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     .u32(l.rows).u32(l.H).u32(l.D).u32(gx)
     .u32(l.chunks).u32(histKeys.length).u32(satKeys.length).u32(l.row0)
     .u32(lay.hist?.offset ?? 0).u32(lay.sat?.offset ?? 0).u32(lay.zeros ?? 0).u32(lay.moments ?? 0)
-    .u32(lay.proxies ?? 0).u32(lay.rowNorms ?? 0).u32(lay.entropy ?? 0).u32(lay.channels ?? 0)
-    .f32(a.phi?.zero ?? 0).u32(0).u32(0).u32(0);
+    .u32(lay.proxies ?? 0).u32(lay.rowNorms ?? 0).u32(lay.entropy ?? 0).u32(lay.channels?.offset ?? 0)
+    .f32(a.phi?.zero ?? 0).u32(blocks).u32(blocks > 0 ? Math.ceil(l.rows / blocks) : 0).u32(0);
   if (a.hist || satKeys.length > 0) for (let i = 0; i < EDGE_SLOTS; i++) p.u32(i < histKeys.length ? (histKeys[i] as number) : (satKeys[i - histKeys.length] ?? 0));
   const other = a.proxies ? (a.proxies.of === 'a' ? a.proxies.c : a.proxies.a) : undefined;
   const flops = (a.hist ? Math.ceil(Math.log2(a.hist.bins + 1)) + 2 : 0) + satKeys.length + (a.moments ? 3 : 0) + (a.proxies ? 12 : 0) + (a.rowNorms ? 2 : 0) + (a.phi ? 8 : 0) + (a.channels ? 5 : 0);
@@ -174,6 +181,16 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     info: { kernel: 'capture', op: a.op ?? 'capture', ...(a.layer !== undefined ? { layer: a.layer } : {}), flops: n * Math.max(1, flops), bytes: n * 4 * (other ? 2 : 1) },
   });
   return { out, layout: lay };
+}
+
+/** The channel sums (H·D) from a fused pass's row-block partials at `offset` (blocks, H, D), added in float64. */
+export function finishChannels(words: Float32Array, offset: number, blocks: number, H: number, D: number): Float64Array {
+  const out = new Float64Array(H * D);
+  for (let b = 0; b < blocks; b++) {
+    const at = offset + b * H * D;
+    for (let i = 0; i < H * D; i++) out[i] = (out[i] as number) + (words[at + i] as number);
+  }
+  return out;
 }
 
 /**

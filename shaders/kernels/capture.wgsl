@@ -19,7 +19,8 @@
 //   PHI:     entropy −Σ p log p of p = max(φ, 0) / Σ max(φ, 0) per row (0 when the sum is 0, NaN
 //            ignored) at o_ent (rows, H); #(φ ≤ P.zero) per head at o_zeros (H) (NaN never counts).
 //            Row phases: workgroup (c, h) takes the rows whose first element j = r·D lies in its chunk.
-//   CHAN:    Σ_rows v per (head, channel), v = x or exp(x) (CHAN_EXP), compensated, at o_chan (H, D).
+//   CHAN:    Σ_rows v per (head, channel), v = x or exp(x) (CHAN_EXP), as partials over row blocks
+//            at o_chan (n_blk, H, D), compensated within a thread; the CPU adds the blocks.
 // The buffer is zeroed before the pass; the per-chunk partials are summed by the finish mode below
 // (or identically on the CPU, capture/reduce.ts finishSums).
 //   finish:  partials (chunks, H, 2) → (H, 2), or → (H) = sqrt(Σ v²) for state norms.
@@ -38,7 +39,7 @@ fn is_nan_bits(b: u32) -> bool {
   return (b & 0x7fffffffu) > 0x7f800000u;
 }
 
-#if MODE == finish || MOM || PROXY != none
+#if MODE == finish || MOM || PROXY != none || ROWNORM || PHI || CHAN
 var<workgroup> r0: array<f32, WG>;
 var<workgroup> r1: array<f32, WG>;
 
@@ -109,8 +110,8 @@ struct Params {
   o_ent: u32,
   o_chan: u32,
   zero: f32,
-  _p0: u32,
-  _p1: u32,
+  n_blk: u32,    // CHAN: row blocks (≤ chunks); workgroup (c < n_blk, h) sums rows [c·blk_rows, …)
+  blk_rows: u32,
   _p2: u32,
 #if HIST || SAT
   edges: array<vec4<u32>, 70>, // keys, 4 per vec4
@@ -269,47 +270,85 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   tree(lid, p0, p1, live, P.o_prox + (c * P.H + h) * 2u);
 #endif
 #if ROWNORM || PHI
-  // Rows whose first element lies in this chunk, one thread per row.
+  // Rows whose first element lies in this chunk: one thread per row when rows are short (D ≤ WG),
+  // the whole workgroup per row (strided, tree sums) when they are long (logits: D = vocabulary).
   if (live) {
     let rb = (j0 + P.D - 1u) / P.D;
     let re = (j1 + P.D - 1u) / P.D;
 #if PHI
     var zc = 0u;
 #endif
-    for (var r = rb + lid; r < re; r += WG) {
-      let n = r * P.H + h;
-      let base = ((P.row0 + r) * P.H + h) * P.D;
+    if (P.D <= WG) {
+      for (var r = rb + lid; r < re; r += WG) {
+        let n = r * P.H + h;
+        let base = ((P.row0 + r) * P.H + h) * P.D;
 #if ROWNORM
-      {
-      var s = 0.0;
-      for (var d = 0u; d < P.D; d += 1u) {
-        let v = bitcast<f32>(x[base + d]);
-        s = fma(v, v, s);
-      }
-      put_f32(P.o_norm + n, sqrt(s));
-      }
-#endif
-#if PHI
-      {
-      var s = 0.0;
-      for (var d = 0u; d < P.D; d += 1u) {
-        let v = bitcast<f32>(x[base + d]);
-        if (v <= P.zero) { zc += 1u; }
-        if (v > 0.0) { s += v; }
-      }
-      var e = 0.0;
-      if (s > 0.0) {
+        {
+        var s = 0.0;
         for (var d = 0u; d < P.D; d += 1u) {
           let v = bitcast<f32>(x[base + d]);
-          if (v > 0.0) {
-            let p = v / s;
-            if (p > 0.0) { e -= p * log(p); }
+          s = fma(v, v, s);
+        }
+        put_f32(P.o_norm + n, sqrt(s));
+        }
+#endif
+#if PHI
+        {
+        var s = 0.0;
+        for (var d = 0u; d < P.D; d += 1u) {
+          let v = bitcast<f32>(x[base + d]);
+          if (v <= P.zero) { zc += 1u; }
+          if (v > 0.0) { s += v; }
+        }
+        var e = 0.0;
+        if (s > 0.0) {
+          for (var d = 0u; d < P.D; d += 1u) {
+            let v = bitcast<f32>(x[base + d]);
+            if (v > 0.0) {
+              let p = v / s;
+              if (p > 0.0) { e -= p * log(p); }
+            }
           }
         }
-      }
-      put_f32(P.o_ent + n, e);
-      }
+        put_f32(P.o_ent + n, e);
+        }
 #endif
+      }
+    } else {
+      for (var r = rb; r < re; r += 1u) {
+        let n = r * P.H + h;
+        let base = ((P.row0 + r) * P.H + h) * P.D;
+        var sq = 0.0;
+        var pos = 0.0;
+        for (var d = lid; d < P.D; d += WG) {
+          let v = bitcast<f32>(x[base + d]);
+          sq = fma(v, v, sq);
+#if PHI
+          if (v <= P.zero) { zc += 1u; }
+          if (v > 0.0) { pos += v; }
+#endif
+        }
+        tree_sum(lid, sq, pos);
+        let total_sq = r0[0];
+        let total_pos = r1[0];
+#if ROWNORM
+        if (lid == 0u) { put_f32(P.o_norm + n, sqrt(total_sq)); }
+#endif
+#if PHI
+        var e = 0.0;
+        if (total_pos > 0.0) {
+          for (var d = lid; d < P.D; d += WG) {
+            let v = bitcast<f32>(x[base + d]);
+            if (v > 0.0) {
+              let p = v / total_pos;
+              if (p > 0.0) { e -= p * log(p); }
+            }
+          }
+        }
+        tree_sum(lid, e, 0.0);
+        if (lid == 0u) { put_f32(P.o_ent + n, r0[0]); }
+#endif
+      }
     }
 #if PHI
     if (zc != 0u) { atomicAdd(&out[P.o_zeros + h], zc); }
@@ -317,25 +356,60 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 #endif
 #if CHAN
-  // Channels of head h spread over the chunks' workgroups; each thread sums one channel over all rows.
-  if (live) {
+  // Channel sums in row blocks: workgroup (c, h), c < n_blk, sums rows [c·blk_rows, (c+1)·blk_rows) of
+  // every channel of head h into partial (c, h, d) at o_chan (n_blk, H, D); the CPU adds the blocks
+  // (reduce.ts finishChannels). With D ≤ WG, WG / D thread groups split the block's rows (coalesced
+  // loads, compensated per thread) and their sums meet in a fixed order; with D > WG one thread per
+  // channel walks the block.
+  {
     let W = P.H * P.D;
-    for (var d = c * WG + lid; d < P.D; d += P.chunks * WG) {
-      let n = h * P.D + d;
+    let r_lo = c * P.blk_rows;
+    let r_hi = min(P.rows, r_lo + P.blk_rows);
+    let in_blk = c < P.n_blk;
+    if (P.D <= WG) {
+      let G = WG / P.D;
+      let d = lid % P.D;
+      let g = lid / P.D;
       var s = 0.0;
       var comp = 0.0;
-      for (var r = 0u; r < P.rows; r += 1u) {
+      if (in_blk && g < G) {
+        for (var r = r_lo + g; r < r_hi; r += G) {
 #if CHAN_EXP
-        let v = exp(bitcast<f32>(x[(P.row0 + r) * W + n]));
+          let v = exp(bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]));
 #else
-        let v = bitcast<f32>(x[(P.row0 + r) * W + n]);
+          let v = bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]);
 #endif
-        let yy = v - comp;
-        let t = s + yy;
-        comp = (t - s) - yy;
-        s = t;
+          let yy = v - comp;
+          let t = s + yy;
+          comp = (t - s) - yy;
+          s = t;
+        }
       }
-      put_f32(P.o_chan + n, s);
+      workgroupBarrier();
+      r0[lid] = s;
+      workgroupBarrier();
+      if (in_blk && lid < P.D) {
+        var t = 0.0;
+        for (var k = 0u; k < G; k += 1u) { t += r0[k * P.D + lid]; }
+        put_f32(P.o_chan + (c * P.H + h) * P.D + lid, t);
+      }
+    } else if (in_blk) {
+      for (var d = lid; d < P.D; d += WG) {
+        var s = 0.0;
+        var comp = 0.0;
+        for (var r = r_lo; r < r_hi; r += 1u) {
+#if CHAN_EXP
+          let v = exp(bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]));
+#else
+          let v = bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]);
+#endif
+          let yy = v - comp;
+          let t = s + yy;
+          comp = (t - s) - yy;
+          s = t;
+        }
+        put_f32(P.o_chan + (c * P.H + h) * P.D + d, s);
+      }
     }
   }
 #endif

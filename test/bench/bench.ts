@@ -321,6 +321,37 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
         sR.tap = null;
       },
     });
+    // Where capture's time goes: the same run without the readback, and its kernels by GPU time.
+    let capNoRead: Capture | null = null;
+    const capturedGpu = await prefillMs(sR, ids, {
+      before: () => {
+        capNoRead?.dispose();
+        capNoRead = new Capture(ctx, { quantities: DEFAULT_QUANTITIES });
+        sR.tap = capNoRead.tap;
+      },
+    });
+    sR.tap = null;
+    (capNoRead as Capture | null)?.dispose();
+    const capProf = new TimestampProfiler(ctx);
+    const capTimed = new Capture(ctx, { quantities: DEFAULT_QUANTITIES });
+    await sR.reset();
+    ctx.setObserver(capProf);
+    sR.tap = capTimed.tap;
+    await sR.prefill(ids);
+    const timings = await capProf.collect();
+    ctx.setObserver(null);
+    sR.tap = null;
+    await capTimed.collect();
+    capTimed.dispose();
+    const byKernel = new Map<string, number>();
+    for (const t of timings) byKernel.set(t.info.kernel, (byKernel.get(t.info.kernel) ?? 0) + (t.endNs - t.startNs) / 1e6);
+    const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    out['captureNoReadbackMs'] = capturedGpu.ms;
+    out['captureKernelsMs'] = Object.fromEntries(top);
+    console.log(
+      `T=${T}: capture without readback ${capturedGpu.ms.toFixed(3)} ms; GPU ms by kernel with capture: ` +
+        top.map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(', '),
+    );
     const prof = new TimestampProfiler(ctx);
     const perOp = await prefillMs(sR, ids, {
       before: () => ctx.setObserver(prof),

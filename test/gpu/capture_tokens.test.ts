@@ -207,19 +207,19 @@ describe('Capture per-token records on tiny models', () => {
           expect(D !== undefined).toBe(c.gate === 'fast_decay');
           const ri = find(recs, l, 'state.in', 0);
           const want = tokenStateNorms64({ Hkv, dk: dkf, dv }, { state: sIn, k, v, A, D }, 0, T);
-          expect(ri.tokenStateNorm?.length).toBe(T);
-          expectClose(ri.tokenStateNorm?.flat() ?? [], want, 1e-5, `L${l} ‖S_t‖`);
+          expect(ri.tokenStateNorm?.rows).toBe(T);
+          expectClose(ri.tokenStateNorm?.data ?? [], want, 1e-5, `L${l} ‖S_t‖`);
           expectClose(ri.stateNorm ?? [], stateNorm64(sIn, Hkv, dkf * dv), 1e-5, `L${l} ‖S_in‖`);
           // The replayed last token matches the chunked kernel's final state.
           const final = find(recs, l, 'state', 0).stateNorm ?? [];
-          expectClose(ri.tokenStateNorm?.[T - 1] ?? [], final, 1e-4, `L${l} ‖S_T‖ replay vs chunk`);
+          expectClose(ri.tokenStateNorm?.row(T - 1) ?? [], final, 1e-4, `L${l} ‖S_T‖ replay vs chunk`);
           // ‖o_t‖ before the norm per head, after it per token.
           const o = (await copies.read(l, 'attn.o', 0)) as Float32Array;
-          expectClose(find(recs, l, 'attn.o', 0).tokenNorm?.flat() ?? [], rowNorms64(o, dv), 1e-5, `L${l} ‖o_t‖`);
+          expectClose(find(recs, l, 'attn.o', 0).tokenNorm?.data ?? [], rowNorms64(o, dv), 1e-5, `L${l} ‖o_t‖`);
           const y = (await copies.read(l, 'attn.y', 0)) as Float32Array;
           const ry = find(recs, l, 'attn.y', 0);
-          expect(ry.tokenNorm?.[0]?.length).toBe(1);
-          expectClose(ry.tokenNorm?.flat() ?? [], rowNorms64(y, Hq * dv), 1e-5, `L${l} ‖y_t‖`);
+          expect(ry.tokenNorm?.cols).toBe(1);
+          expectClose(ry.tokenNorm?.data ?? [], rowNorms64(y, Hq * dv), 1e-5, `L${l} ‖y_t‖`);
           // φ sparsity (exact) and entropy per token and per head.
           for (const [p, H] of [['phi.q', Hq], ['phi.k', Hkv]] as const) {
             const x = (await copies.read(l, p, 0)) as Float32Array;
@@ -227,7 +227,7 @@ describe('Capture per-token records on tiny models', () => {
             const r = find(recs, l, p, 0);
             expect(r.phiZeros).toEqual(Array.from(w.zeros));
             expect(r.phiSparsity).toEqual(Array.from(w.zeros, (z) => z / (T * dkf)));
-            expectClose(r.tokenEntropy?.flat() ?? [], w.entropy, 1e-5, `L${l} ${p} entropy`);
+            expectClose(r.tokenEntropy?.data ?? [], w.entropy, 1e-5, `L${l} ${p} entropy`);
             const mean = Array.from({ length: H }, (_, h) => w.entropy.filter((_, i) => i % H === h).reduce((s, e) => s + e, 0) / T);
             expectClose(r.phiEntropy ?? [], mean, 1e-5, `L${l} ${p} mean entropy`);
           }
@@ -249,9 +249,9 @@ describe('Capture per-token records on tiny models', () => {
         const tk = find(recs, c.numLayers, 'logits', 0).topk;
         const wk = topK64(logits, c.vocabSize, 4);
         expect(tk?.k).toBe(4);
-        expect(tk?.ids.flat()).toEqual(Array.from(wk.ids));
-        expect(tk?.values.flat()).toEqual(Array.from(wk.values));
-        expect(tk?.ids.length).toBe(T);
+        expect(Array.from(tk?.ids.data ?? [])).toEqual(Array.from(wk.ids));
+        expect(Array.from(tk?.values.data ?? [])).toEqual(Array.from(wk.values));
+        expect(tk?.ids.rows).toBe(T);
         expect(recs.every((r) => r.tokens?.lo === 0 && r.tokens.hi === T)).toBe(true);
       } finally {
         copies.dispose();
@@ -297,7 +297,7 @@ describe('Capture per-token records on tiny models', () => {
           expect(ri.tokens).toEqual({ lo, hi });
           expect(ri.heads).toEqual([1]);
           const want = tokenStateNorms64({ Hkv, dk: dkf, dv }, { state: sIn, k, v, A }, r0, r0 + rows);
-          expectClose(ri.tokenStateNorm?.flat() ?? [], Array.from(want).filter((_, i) => i % Hkv === 1), 1e-5, `L${l}@${pos0} ‖S_t‖`);
+          expectClose(ri.tokenStateNorm?.data ?? [], Array.from(want).filter((_, i) => i % Hkv === 1), 1e-5, `L${l}@${pos0} ‖S_t‖`);
           // Histogram of α over the selected rows only, head 1 only.
           const rh = find(recs, l, 'gate.logA', pos0);
           const hw = histogram64(A.subarray(r0 * Hkv * dkf, (r0 + rows) * Hkv * dkf), Hkv, dkf, { bins: 16, lo: 0, hi: 1, value: 'exp' });
@@ -307,21 +307,21 @@ describe('Capture per-token records on tiny models', () => {
           expectClose(rh.channelMeanAlpha?.flat() ?? [], Array.from(chan.subarray(dkf, 2 * dkf), (s) => s / rows), 1e-5, `L${l}@${pos0} channel α`);
           const o = (await copies.read(l, 'attn.o', pos0)) as Float32Array;
           const on = rowNorms64(o.subarray(r0 * Hq * dv, (r0 + rows) * Hq * dv), dv);
-          expectClose(find(recs, l, 'attn.o', pos0).tokenNorm?.flat() ?? [], Array.from(on).filter((_, i) => i % Hq === 1), 1e-5, `L${l}@${pos0} ‖o_t‖`);
+          expectClose(find(recs, l, 'attn.o', pos0).tokenNorm?.data ?? [], Array.from(on).filter((_, i) => i % Hq === 1), 1e-5, `L${l}@${pos0} ‖o_t‖`);
           const pq = (await copies.read(l, 'phi.q', pos0)) as Float32Array;
           const ps = phiStats64(pq.subarray(r0 * Hq * dkf, (r0 + rows) * Hq * dkf), Hq, dkf);
           const rq = find(recs, l, 'phi.q', pos0);
           expect(rq.phiZeros).toEqual([ps.zeros[1]]);
-          expect(rq.tokenEntropy?.length).toBe(rows);
+          expect(rq.tokenEntropy?.rows).toBe(rows);
           const y = find(recs, l, 'attn.y', pos0);
-          expect(y.tokenNorm?.length).toBe(rows);
+          expect(y.tokenNorm?.rows).toBe(rows);
           expect(y.heads).toBeUndefined(); // one "head" of Hq·dv features: the filter does not apply
         }
         const lg = (await copies.read(c.numLayers, 'logits', pos0)) as Float32Array;
         const tk = find(recs, c.numLayers, 'logits', pos0).topk;
         const wk = topK64(lg.subarray(r0 * c.vocabSize, (r0 + rows) * c.vocabSize), c.vocabSize, 5);
-        expect(tk?.ids.flat()).toEqual(Array.from(wk.ids));
-        expect(tk?.ids.length).toBe(rows);
+        expect(Array.from(tk?.ids.data ?? [])).toEqual(Array.from(wk.ids));
+        expect(tk?.ids.rows).toBe(rows);
       }
     } finally {
       copies.dispose();
@@ -351,10 +351,10 @@ describe('Capture per-token records on tiny models', () => {
       forward(model, st, one, { logits: 'last', tap: capture.tap }).dispose();
       const recs = await capture.collect();
       const lg = recs.filter((r) => r.point === 'logits');
-      expect(lg.map((r) => [r.pos0, r.tokens?.lo, r.topk?.ids.length])).toEqual([[0, 8, 1], [9, 9, 1]]);
+      expect(lg.map((r) => [r.pos0, r.tokens?.lo, r.topk?.ids.rows])).toEqual([[0, 8, 1], [9, 9, 1]]);
       const si = recs.filter((r) => r.point === 'state.in');
       expect(si.length).toBe(2 * c.numLayers);
-      expect(si.every((r) => r.tokenStateNorm?.length === 1 && r.tokenStateNorm[0]?.length === c.numKvHeads)).toBe(true);
+      expect(si.every((r) => r.tokenStateNorm?.rows === 1 && r.tokenStateNorm.cols === c.numKvHeads)).toBe(true);
       expect(recs.every((r) => r.point === 'logits' || r.point === 'state.in')).toBe(true);
     } finally {
       capture.dispose();

@@ -45,7 +45,8 @@ export const captureCase: Case = {
         });
         const final = find(layer, 'state').stateNorm ?? fail('state has no norm');
         const perToken = find(layer, 'state.in').tokenStateNorm ?? fail('state.in has no per-token norms');
-        const last = perToken.at(-1) ?? fail('no per-token rows');
+        if (perToken.rows === 0) fail('no per-token rows');
+        const last = perToken.row(perToken.rows - 1);
         final.forEach((n, head) => {
           worstNorm = Math.max(worstNorm, Math.abs((last[head] as number) - n) / Math.max(1e-6, n));
         });
@@ -54,7 +55,7 @@ export const captureCase: Case = {
       const topk = find(c.numLayers, 'logits').topk ?? fail('logits have no top-k');
       let best = 0;
       for (let j = 1; j < plain.length; j++) if ((plain[j] as number) > (plain[best] as number)) best = j;
-      if (topk.ids[0]?.[0] !== best) fail(`top-1 id ${topk.ids[0]?.[0]}, argmax of the logits ${best}`);
+      if (topk.ids.at(0, 0) !== best) fail(`top-1 id ${topk.ids.at(0, 0)}, argmax of the logits ${best}`);
       return { worstRel: worstNorm };
     } finally {
       cap.dispose();
