@@ -35,7 +35,7 @@ export { histogram, saturation, headMoments, gateProxies, stateNorm, fusedReduce
 export { effectiveAttention, effectiveAttentionRow, MAX_ATTENTION_WINDOW, type EffectiveAttentionInputs, type EffectiveAttentionArgs, type EffectiveAttentionRowArgs } from './capture/attention.js';
 export { MAX_BINS, MAX_THRESHOLDS, f32Key, histogramEdges, histogramEdgeKeys, alphaThreshold, logitThreshold, valueThreshold, type HistogramSpec, type ThresholdPair } from './capture/edges.js';
 export type { TopKRecord } from './capture/capture.js';
-export { rowNorms, phiStats, channelSums, logitsTopK, tokenStateNorms, MAX_TOP_K, type RowRange, type RowNormArgs, type PhiStatsArgs, type ChannelSumsArgs, type TopKArgs, type TokenStateNormArgs } from './capture/reduce.js';
+export { logitsTopK, tokenStateNorms, MAX_TOP_K, type RowRange, type TopKArgs, type TokenStateNormArgs } from './capture/reduce.js';
 
 // Profiler: per-dispatch or per-submit GPU timing, Chrome trace and CSV export.
 export * from './profile/profile.js';

@@ -1,9 +1,6 @@
 // Per-token capture reductions (spec §3.5), each written for an exact float64 twin (cpu/capture_tokens.ts).
 // Tensors are [all rows, H, D]; only rows [row0, row0 + rows) are read (a token range).
-//   rownorm: out (rows, H) = sqrt(Σ_d x²) per row and head (‖o_t‖), one thread per (row, head).
-//   phi:     out (rows, H) = entropy −Σ p log p of p = max(φ, 0) / Σ max(φ, 0) (0 when the sum is 0,
-//            NaN entries ignored); zeros (H) += #(φ ≤ P.zero) (NaN never counts), exact u32.
-//   colsum:  out (H, D) = Σ_rows v, v = x or exp(x) (mean α per channel), compensated sum per thread.
+// (Row norms, φ entropy/zeros and channel sums are sections of the fused pass in capture.wgsl.)
 //   topk:    per row the K largest values (ties: the smaller id first; NaN skipped): ids (rows, K) u32,
 //            values (rows, K) f32 bits; a row with fewer than K non-NaN values pads with id 0xffffffff
 //            and a NaN value. One workgroup per row: per-thread sorted top-K lists, then K rounds of a
@@ -20,97 +17,7 @@ fn is_nan_bits(b: u32) -> bool {
   return (b & 0x7fffffffu) > 0x7f800000u;
 }
 
-#if MODE == rownorm || MODE == phi
-struct Params {
-  rows: u32,
-  H: u32,
-  D: u32,
-  row0: u32,
-  gx: u32,
-  zero: f32,
-  _p0: u32,
-  _p1: u32,
-}
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;           // (all rows, H, D)
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;   // (rows, H)
-#if MODE == phi
-@group(0) @binding(3) var<storage, read_write> zeros: array<atomic<u32>>; // (H)
-#endif
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let n = (wid.x + wid.y * P.gx) * WG + lid;
-  if (n >= P.rows * P.H) { return; }
-  let h = n % P.H;
-  let base = ((P.row0 + n / P.H) * P.H + h) * P.D;
-#if MODE == rownorm
-  var s = 0.0;
-  for (var d = 0u; d < P.D; d += 1u) {
-    let v = x[base + d];
-    s = fma(v, v, s);
-  }
-  out[n] = sqrt(s);
-#else
-  var s = 0.0;
-  var c = 0u;
-  for (var d = 0u; d < P.D; d += 1u) {
-    let v = x[base + d];
-    if (v <= P.zero) { c += 1u; }
-    if (v > 0.0) { s += v; }
-  }
-  var e = 0.0;
-  if (s > 0.0) {
-    for (var d = 0u; d < P.D; d += 1u) {
-      let v = x[base + d];
-      if (v > 0.0) {
-        let p = v / s;
-        if (p > 0.0) { e -= p * log(p); }
-      }
-    }
-  }
-  out[n] = e;
-  if (c != 0u) { atomicAdd(&zeros[h], c); }
-#endif
-}
-
-#elif MODE == colsum
-struct Params {
-  rows: u32,
-  H: u32,
-  D: u32,
-  row0: u32,
-  gx: u32,
-  _p0: u32,
-  _p1: u32,
-  _p2: u32,
-}
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;           // (all rows, H, D)
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;   // (H, D)
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let n = (wid.x + wid.y * P.gx) * WG + lid;
-  let W = P.H * P.D;
-  if (n >= W) { return; }
-  var s = 0.0;
-  var comp = 0.0;
-  for (var r = 0u; r < P.rows; r += 1u) {
-#if EXP
-    let v = exp(x[(P.row0 + r) * W + n]);
-#else
-    let v = x[(P.row0 + r) * W + n];
-#endif
-    let y = v - comp;
-    let t = s + y;
-    comp = (t - s) - y;
-    s = t;
-  }
-  out[n] = s;
-}
-
-#elif MODE == topk
+#if MODE == topk
 const K: u32 = ${K}u;
 struct Params {
   rows: u32,

@@ -3,7 +3,7 @@
 // the Capture records of a tiny model against the twins on tensors copied at the taps.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
-import { channelSums, histogram, logitsTopK, phiStats, rowNorms, tokenStateNorms } from '../../shaders/capture/reduce.js';
+import { finishChannels, fusedReduce, histogram, logitsTopK, tokenStateNorms } from '../../shaders/capture/reduce.js';
 import { histogram64, moments64, stateNorm64 } from '../../shaders/cpu/capture.js';
 import { channelSums64, phiStats64, rowNorms64, tokenStateNorms64, topK64 } from '../../shaders/cpu/capture_tokens.js';
 import { Capture, type CaptureRecord, type Quantity } from '../../shaders/capture/capture.js';
@@ -11,6 +11,7 @@ import { GpuModel, ModelState, forward, type Tap, type TapPoint } from '../../sh
 import { featureDim, parseConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
 import type { Tensor } from '../../shaders/gpu/tensor.js';
+import type { GpuContext } from '../../shaders/gpu/context.js';
 import { checkLeaks, getContext } from './gpu.js';
 import { VARIANTS, tokens } from './variants.js';
 
@@ -28,14 +29,20 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: numb
   }
 }
 
+/** A fused pass's output as words and floats. */
+async function readWords(ctx: GpuContext, t: Tensor): Promise<{ words: Uint32Array; floats: Float32Array }> {
+  const words = (await ctx.read(t)) as Uint32Array;
+  return { words, floats: new Float32Array(words.buffer, words.byteOffset, words.length) };
+}
+
 describe('per-token reductions vs twins', () => {
   it('row norms over a row range', async () => {
     const ctx = await getContext();
     const x = new Rng(1).normals(37 * 3 * 16, 1.5, 0.2);
     const tx = ctx.upload(x, [1, 37, 3, 16], 'x');
-    const out = rowNorms(ctx, { x: tx, rows: { start: 5, count: 20 } });
-    expect(out.shape).toEqual([20, 3]);
-    expectClose(await ctx.readF32(out), rowNorms64(x.subarray(5 * 48, 25 * 48), 16), 1e-5, 'row norms');
+    const { out, layout } = fusedReduce(ctx, { x: tx, rows: { start: 5, count: 20 }, rowNorms: true });
+    const f = await readWords(ctx, out);
+    expectClose(f.floats.subarray(layout.rowNorms ?? -1, (layout.rowNorms ?? -1) + 20 * 3), rowNorms64(x.subarray(5 * 48, 25 * 48), 16), 1e-5, 'row norms');
     [tx, out].forEach((t) => t.dispose());
   });
 
@@ -60,23 +67,26 @@ describe('per-token reductions vs twins', () => {
     x[7] = NaN;
     for (let d = 0; d < D; d++) x[(4 * H + 1) * D + d] = -1; // an all-non-positive row: entropy 0
     const tx = ctx.upload(x, [1, T, H, D], 'phi');
-    const r = phiStats(ctx, { x: tx, rows: { start: 2, count: 25 } });
+    const { out, layout } = fusedReduce(ctx, { x: tx, rows: { start: 2, count: 25 }, phi: { zero: 1e-6 } });
+    const f = await readWords(ctx, out);
     const want = phiStats64(x.subarray(2 * H * D, 27 * H * D), H, D);
-    expect(Array.from(await ctx.read(r.zeros))).toEqual(Array.from(want.zeros));
+    expect(Array.from(f.words.subarray(layout.zeros ?? -1, (layout.zeros ?? -1) + H))).toEqual(Array.from(want.zeros));
     expect(Array.from(want.zeros).every((z) => z > 0)).toBe(true);
-    const ent = await ctx.readF32(r.entropy);
+    const ent = f.floats.subarray(layout.entropy ?? -1, (layout.entropy ?? -1) + 25 * H);
     expectClose(ent, want.entropy, 1e-5, 'entropy');
     expect(ent[(4 - 2) * H + 1]).toBe(0);
-    [tx, r.entropy, r.zeros].forEach((t) => t.dispose());
+    [tx, out].forEach((t) => t.dispose());
   });
 
   it('channel sums of α over a row range', async () => {
     const ctx = await getContext();
     const x = new Rng(4).normals(300 * 2 * 16, 0.5, -0.4);
     const tx = ctx.upload(x, [1, 300, 2, 16], 'logA');
-    const out = channelSums(ctx, { x: tx, value: 'exp', rows: { start: 10, count: 250 } });
-    expect(out.shape).toEqual([2, 16]);
-    expectClose(await ctx.readF32(out), channelSums64(x.subarray(10 * 32, 260 * 32), 2, 16, 'exp'), 1e-5, 'channel sums');
+    const { out, layout } = fusedReduce(ctx, { x: tx, rows: { start: 10, count: 250 }, channels: 'exp' });
+    const f = await readWords(ctx, out);
+    const ch = layout.channels ?? { offset: -1, blocks: 0 };
+    expect(ch.blocks).toBeGreaterThan(1); // 250 rows: several row blocks, added on the CPU
+    expectClose(finishChannels(f.floats, ch.offset, ch.blocks, 2, 16), channelSums64(x.subarray(10 * 32, 260 * 32), 2, 16, 'exp'), 1e-5, 'channel sums');
     [tx, out].forEach((t) => t.dispose());
   });
 
