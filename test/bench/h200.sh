@@ -6,13 +6,22 @@
 # The tracked tree (bundled sample models + fla fixtures) and .gpu together pass the device tool's 64 MiB:
 # leave the sample weights out of the working tree for the call and bring them back after:
 #   git sparse-checkout set --no-cone '/*' '!/samples/models/*/'   …   git sparse-checkout disable
-# On 2026-12-02 the --full bench alone took ~8 of a call's 10 minutes: give the fixture step its own
-# call if it is needed (see test/fixtures/fla/make_fla_fixtures.py).
+# On 2026-12-02 the whole --full bench took ~8 minutes and the reference ~3, past one call's 10: split
+# it over two calls by section (arguments go to bench.mjs), e.g.
+#   bash test/bench/h200.sh --only matmul,bandwidth,gla,softmax,decode      (with the reference, ~7 min)
+#   REF=0 bash test/bench/h200.sh --only targets,tune                       (~4 min)
+# FIXTURES=1 also rebuilds the fla interop fixtures (committed; ~4 min with Triton's first compile).
 set -uo pipefail
 out=${OUT:-.bench/out}
 mkdir -p "$out"
 bash .gpu/run.sh node .bench/bench.mjs --full --json "$out/ours.json" "$@" 2>&1 | grep -v 'artificially reduced' | tee "$out/ours.log"
-FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/bench/reference.py "$out/ref.json" > "$out/ref.log" 2>&1 || tail -5 "$out/ref.log"
-PATH="/tmp/gpu-bin:$PATH" node test/bench/compare.mjs "$out/ours.json" "$out/ref.json" | tee "$out/ratios.txt"
-# fla interop fixtures (issue 3 item 7): checkpoints + logits from fla's own GLAForCausalLM (committed in test/fixtures/fla; the script's docstring says how to regenerate)
-FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/fixtures/fla/make_fla_fixtures.py "$out/fla_fixtures" 2>&1 | tee "$out/fla_fixtures.log" | tail -14
+if [[ ${REF:-1} != 0 ]]; then
+  FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/bench/reference.py "$out/ref.json" > "$out/ref.log" 2>&1 || tail -5 "$out/ref.log"
+  PATH="/tmp/gpu-bin:$PATH" node test/bench/compare.mjs "$out/ours.json" "$out/ref.json" | tee "$out/ratios.txt"
+fi
+if [[ ${FIXTURES:-0} != 0 ]]; then
+  # fla interop fixtures (issue 3 item 7): checkpoints + logits from fla's own GLAForCausalLM (committed in
+  # test/fixtures/fla; the script's docstring says how to regenerate). Comes back as one tarball.
+  FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/fixtures/fla/make_fla_fixtures.py /tmp/fla_fixtures 2>&1 | tee "$out/fla_fixtures.log" | tail -14
+  tar -czf "$out/fla_fixtures.tgz" -C /tmp fla_fixtures
+fi
