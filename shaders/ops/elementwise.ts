@@ -1,5 +1,5 @@
 // Elementwise ops on the GPU: add (residual sums, in place allowed), SwiGLU over a fused
-// gate/up activation, SiLU and scaling. vec4 per thread whenever the lengths allow it.
+// gate/up activation, SiLU and scaling. vec4 units whenever the lengths allow it, four per thread.
 
 import { params, type GpuContext } from '../gpu/context.js';
 import { expectShape, type Tensor } from '../gpu/tensor.js';
@@ -11,6 +11,8 @@ import { ceilDiv, grid } from './util.js';
 const SOURCES = sourcesFor('elementwise.wgsl', source);
 
 type Op = 'add' | 'silu' | 'scale' | 'swiglu';
+/** kernels/elementwise.wgsl U: units each thread handles. */
+const UNITS_PER_THREAD = 4;
 
 function run(
   ctx: GpuContext,
@@ -31,7 +33,7 @@ function run(
     kernel,
     params: params().u32(units).u32(p.cols ?? 0).f32(p.s ?? 0).u32(0).build(),
     bindings,
-    workgroups: grid(ceilDiv(units, 256)),
+    workgroups: grid(ceilDiv(units, 256 * UNITS_PER_THREAD)),
     info: { kernel: 'elementwise', op, ...info },
   });
 }

@@ -10,7 +10,8 @@ import { checkLeaks, getContext } from './gpu.js';
 checkLeaks();
 
 describe('elementwise vs float64 twins', () => {
-  for (const n of [1, 7, 1024, 4099]) {
+  // 4 units per thread, 256 threads: 9392 = 4·(2·1024 + 300) vec4s ends inside a third workgroup.
+  for (const n of [1, 7, 1024, 4099, 9392]) {
     it(`add / silu / scale, n=${n}`, async () => {
       const ctx = await getContext();
       const rng = new Rng(n);
@@ -61,7 +62,7 @@ describe('elementwise vs float64 twins', () => {
     [tx, y].forEach((t) => t.dispose());
   });
 
-  for (const [T, I] of [[1, 4], [3, 5], [17, 256], [2, 1]] as const) {
+  for (const [T, I] of [[1, 4], [3, 5], [17, 256], [2, 1], [37, 132]] as const) {
     it(`swiglu T=${T} I=${I}: first I columns gate, next I up`, async () => {
       const ctx = await getContext();
       const rng = new Rng(T * 100 + I);
