@@ -146,8 +146,7 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
   // at most one per chunk (each block has its workgroup).
   const blocks = a.channels ? Math.max(1, Math.min(l.chunks, CHAN_MAX_BLOCKS, Math.ceil(l.rows / CHAN_BLOCK_ROWS))) : 0;
   if (a.channels) lay.channels = { offset: take(blocks * l.H * l.D), blocks };
-  const out = ctx.tensor([Math.max(1, lay.size)], 'u32', `${a.op ?? 'capture'}.out`);
-  ctx.zero(out);
+  const out = ctx.zeroed([Math.max(1, lay.size)], 'u32', `${a.op ?? 'capture'}.out`);
   const refined = a.proxies !== undefined && (a.proxies.of === 'c' || a.proxies.c !== undefined);
   const defines: Record<string, string | boolean> = {
     MODE: 'fused',

@@ -152,6 +152,8 @@ export class GpuContext {
 
   private readonly free = new Map<string, GPUBuffer[]>(); // key: usage:size
   private pendingRelease: Array<{ key: string; buffer: GPUBuffer }> = [];
+  /** Zeros for zeroed() (grown on demand; never written). */
+  private zeroBytes = new ArrayBuffer(0);
   private readonly pipelines = new Map<string, Kernel>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private encoder: GPUCommandEncoder | null = null;
@@ -335,6 +337,22 @@ export class GpuContext {
     if (data.byteLength > 0) {
       this.device.queue.writeBuffer(t.buffer, t.byteOffset + elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
     }
+  }
+
+  /**
+   * A new tensor that reads as zeros to all work encoded from now on, without breaking the open compute
+   * pass (unlike tensor() + zero()): the zeros go through the queue, which runs them after everything
+   * already submitted and before the open encoder's submit. Safe because a pooled buffer returns to
+   * the pool only after the submit of its last use, so no encoded work still reads the old contents.
+   */
+  zeroed(shape: readonly number[], dtype: DType = 'f32', name = 'tensor'): Tensor {
+    const t = this.tensor(shape, dtype, name);
+    const bytes = t.size * 4;
+    if (bytes > 0) {
+      if (this.zeroBytes.byteLength < bytes) this.zeroBytes = new ArrayBuffer(Math.max(bytes, 2 * this.zeroBytes.byteLength));
+      this.device.queue.writeBuffer(t.buffer, t.byteOffset, this.zeroBytes, 0, bytes);
+    }
+    return t;
   }
 
   /** Zero-fills a tensor on the GPU (in encoder order). */

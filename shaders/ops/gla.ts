@@ -207,8 +207,7 @@ const layerOf = (layer: number | undefined): { layer?: number } => (layer !== un
 /** A zero-filled state (and the caller's flag to dispose it) when the caller gave none. */
 function stateOrZeros(ctx: GpuContext, t: Tensor | undefined, shape: number[], name: string): { t: Tensor; temp: boolean } {
   if (t) return { t, temp: false };
-  const z = ctx.tensor(shape, 'f32', name);
-  ctx.zero(z);
+  const z = ctx.zeroed(shape, 'f32', name);
   return { t: z, temp: true };
 }
 

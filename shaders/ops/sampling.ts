@@ -96,8 +96,7 @@ export function sample(ctx: GpuContext, a: SampleArgs): Tensor {
     return out;
   }
 
-  const scratch = ctx.tensor([SCRATCH_WORDS], 'u32', 'sample.scratch');
-  ctx.zero(scratch);
+  const scratch = ctx.zeroed([SCRATCH_WORDS], 'u32', 'sample.scratch');
   const pass = (entry: 'BLOCK_MAX' | 'RADIX' | 'BLOCK_SUMS' | 'PICK', i: number): void => {
     const picking = entry === 'PICK';
     ctx.dispatch({
