@@ -241,7 +241,7 @@ export class Capture {
   private readonly phiZero: number;
   private pending: Pending[] = [];
   /** gate.a copied until gate.c (same layer) arrives, for the refined gate's proxies. */
-  private heldA: { record: Pending; copy: Tensor } | null = null;
+  private heldA: { record: Pending; a: Tensor } | null = null;
   private replay: ReplayInputs | null = null;
   private disposed = false;
 
@@ -361,13 +361,12 @@ export class Capture {
         args.moments = 'identity';
         const held = point === 'gate.c' ? this.heldA : null;
         if (point === 'gate.a') args.proxies = { of: 'a' };
-        else if (held) args.proxies = { of: 'c', a: held.copy };
+        else if (held) args.proxies = { of: 'c', a: held.a };
         run();
-        if (point === 'gate.a') {
-          const copy = ctx.tensor(t.shape, 'f32', 'capture.gate_a');
-          ctx.copy(t, copy);
-          this.heldA = { record: rec, copy };
-        } else if (held && rec.fused) {
+        // The forward keeps gate.a alive until gate.c of the same site is tapped (model.ts TapPoint):
+        // held by reference, no copy.
+        if (point === 'gate.a') this.heldA = { record: rec, a: t };
+        else if (held && rec.fused) {
           held.record.dFdg = rec.fused;
           this.releaseA();
         }
@@ -423,12 +422,9 @@ export class Capture {
     this.pending.push(rec);
   };
 
-  /** Drops the held gate.a copy (its Σ g(1 − g) came from its own pass; Σ dF/dg from gate.c's, if any). */
+  /** Forgets the held gate.a (its Σ g(1 − g) came from its own pass; Σ dF/dg from gate.c's, if any). */
   private releaseA(): void {
-    const held = this.heldA;
-    if (!held) return;
     this.heldA = null;
-    held.copy.dispose();
   }
 
   private static tensorsOf(p: Pending): Tensor[] {

@@ -25,7 +25,7 @@ import { glaStep, glaStepSupported, type ConvHistory, type GlaStepDims, type Pac
 /** Points where capture taps can observe tensors (spec §3.5). */
 export type TapPoint =
   | 'hidden' // [T, hidden] residual stream entering the layer
-  | 'gate.a' // [T, Hkv, dk] base gate logits
+  | 'gate.a' // [T, Hkv, dk] base gate logits (alive until 'gate.c' of the same site has been tapped)
   | 'gate.c' // [T, Hkv, dk] refining gate logits
   | 'gate.b' // [T, Hkv, dv] value-side logits
   | 'gate.logA' // [T, Hkv, dk'] log α (after exp_norm fold)

@@ -337,7 +337,7 @@ describe('Capture on a tiny model', () => {
         expectSums(rec.means?.mean ?? [], Array.from({ length: H }, (_, i) => (m[2 * i] as number) / n), Array.from({ length: H }, (_, i) => (m[2 * i] as number) / n), 1e-5, 'mean α');
         expect(rec.means?.memoryLength?.length).toBe(H);
       }
-      // Gate-gradient proxies: Σ g(1 − g) from gate.a's pass, Σ dF/dg from gate.c's (reading gate.a's copy).
+      // Gate-gradient proxies: Σ g(1 − g) from gate.a's pass, Σ dF/dg from gate.c's (reading the held gate.a tensor).
       for (let layer = 0; layer < c.numLayers; layer++) {
         const ga = gates.find((g) => g.layer === layer && g.point === 'gate.a');
         const gc = gates.find((g) => g.layer === layer && g.point === 'gate.c');
