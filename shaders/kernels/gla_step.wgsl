@@ -8,7 +8,8 @@
 //   state   S ← (e^{log α} e^{log β}ᵀ) ⊙ S + φ(k) vᵀ; z ← e^{log α} ⊙ z + φ(k)  (DENOM);
 //   read    o_g = s·Sᵀφ(q_g), or Sᵀφ(q_g) / (zᵀφ(q_g) + 1e-6);
 //   output  per query head: norm over dv (NORM: 0 none, 1 rmsnorm, 2 layernorm) ⊙ swish(g) (OUT_GATE).
-// Thread j owns value column j (dv ≤ 256) for the state update and read-out; rows are looped.
+// The state update splits the rows over ⌊256 / dv⌋ groups of dv threads (dv ≤ 256); thread j < dv
+// then owns value column j for the norm and the output gate.
 // The op checks the workgroup-memory bounds below and falls back to the unfused ops otherwise.
 
 #include "gate_math.wgsl"
@@ -264,19 +265,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   workgroupBarrier();
 
   // 3. state update and read-out -------------------------------------------------------------
+  // R = ⌊256 / dv⌋ groups of dv threads split the dkf rows (thread (r, c) takes rows r, r + R, … of
+  // column c), so each thread's chain of state loads is R times shorter than one thread per column
+  // walking every row; the groups' partial read-outs then meet in workgroup memory (fixed order).
   var o: array<f32, MAXG>;
   for (var g = 0u; g < MAXG; g++) { o[g] = 0.0; }
-  let j = lid;
-  if (j < dv) {
-    let vj = sv[j];
-    let bj = sd[j];
-    let base = h * dkf * dv + j;
-    for (var i = 0u; i < dkf; i++) {
-      let s = st[base + i * dv] * (sa[i] * bj) + sk[i] * vj;
-      st[base + i * dv] = s;
-      for (var g = 0u; g < G; g++) { o[g] = fma(s, sq[g * dkf + i], o[g]); }
+  let R = max(1u, 256u / dv);
+  {
+    let c = lid % dv;
+    let rg = lid / dv;
+    if (rg < R) {
+      let vj = sv[c];
+      let bj = sd[c];
+      let base = h * dkf * dv + c;
+      for (var i = rg; i < dkf; i += R) {
+        let s = st[base + i * dv] * (sa[i] * bj) + sk[i] * vj;
+        st[base + i * dv] = s;
+        for (var g = 0u; g < G; g++) { o[g] = fma(s, sq[g * dkf + i], o[g]); }
+      }
     }
   }
+  if (R > 1u) {
+    for (var g = 0u; g < G; g++) {
+      workgroupBarrier();
+      red[lid] = o[g];
+      workgroupBarrier();
+      if (lid < dv) {
+        var t = 0.0;
+        for (var r = 0u; r < R; r++) { t += red[r * dv + lid]; }
+        o[g] = t;
+      }
+    }
+    workgroupBarrier();
+  }
+  let j = lid;
 #if DENOM
   for (var i = lid; i < dkf; i += 256u) { zs[h * dkf + i] = zs[h * dkf + i] * sa[i] + sk[i]; }
   storageBarrier();

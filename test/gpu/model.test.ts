@@ -70,10 +70,16 @@ describe('full forward of every variant vs the float64 twin', () => {
 
 
 describe('fused decode', () => {
-  for (const name of ['regla', 'gla_conv_gqa_tied', 'hedgehog', 'fast_decay']) {
+  // gla_step splits the state rows over ⌊256 / dv⌋ thread groups: wide heads cover one group (dv 192)
+  // and two groups with idle threads (dv 96), the tiny variants many groups.
+  const wide: Record<string, Record<string, unknown>> = {
+    regla_dv192: { model_type: 'regla', hidden_size: 192, num_hidden_layers: 1, num_heads: 1, vocab_size: 61, intermediate_size: 48 },
+    regla_dv96: { model_type: 'regla', hidden_size: 192, num_hidden_layers: 1, num_heads: 2, vocab_size: 61, intermediate_size: 48 },
+  };
+  for (const name of ['regla', 'gla_conv_gqa_tied', 'hedgehog', 'fast_decay', ...Object.keys(wide)]) {
     it(`${name}: fused step ≡ unfused step, 4 dispatches per GLA layer`, async () => {
       const ctx = await getContext();
-      const c = parseConfig(VARIANTS[name] as Record<string, unknown>);
+      const c = parseConfig((wide[name] ?? VARIANTS[name]) as Record<string, unknown>);
       const w = randomWeights(c, { seed: 21, gateBias: 0.5 });
       const model = await GpuModel.upload(ctx, c, w);
       const states = [new ModelState(ctx, c), new ModelState(ctx, c)];
