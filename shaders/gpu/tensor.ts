@@ -22,12 +22,15 @@ export class Tensor {
     private readonly parent?: Tensor,
     /** Byte offset into `buffer` (row-slice views); 0 for tensors that own their buffer. */
     readonly byteOffset = 0,
+    /** For borrowed regions: the tensor whose buffer this is (its dispose ends this one too). */
+    private readonly lender?: Tensor,
   ) {
     this.size = numel(shape);
   }
 
   get disposed(): boolean {
-    return this.root.released;
+    const root = this.root;
+    return root.released || (root.lender?.disposed ?? false);
   }
 
   /** The tensor that owns the buffer (itself unless this is a view). */
@@ -36,7 +39,7 @@ export class Tensor {
   }
 
   assertAlive(): void {
-    if (this.root.released) throw new ShapeError(this.name, 'used after dispose()');
+    if (this.disposed) throw new ShapeError(this.name, 'used after dispose()');
   }
 
   /**
@@ -65,6 +68,21 @@ export class Tensor {
     const offset = this.byteOffset + start * rowElems * 4;
     if (offset % 256 !== 0) throw new ShapeError(this.name, `row ${start} starts at byte ${offset}, not a multiple of 256`);
     return new Tensor(this.buffer, [count, ...this.shape.slice(1)], this.dtype, name, () => this.root.dispose(), this.root, offset);
+  }
+
+  /**
+   * Elements [start, start + numel(shape)) under `shape`, borrowed: its dispose() frees nothing (it
+   * only ends this handle), and it dies with this tensor. The byte offset must be a multiple of 256.
+   */
+  region(start: number, shape: readonly number[], name = this.name): Tensor {
+    this.assertAlive();
+    const n = numel(shape);
+    if (!Number.isInteger(start) || start < 0 || start + n > this.size) {
+      throw new ShapeError(this.name, `region [${start}, ${start + n}) out of range ${this.size}`);
+    }
+    const offset = this.byteOffset + start * 4;
+    if (offset % 256 !== 0) throw new ShapeError(this.name, `region at element ${start} starts at byte ${offset}, not a multiple of 256`);
+    return new Tensor(this.buffer, shape, this.dtype, name, () => undefined, undefined, offset, this);
   }
 
   dispose(): void {

@@ -10,6 +10,10 @@
 // 128×128×8). Tiles are visited in groups of P.group_m tile rows so that concurrent workgroups share
 // panels of x and w in L2.
 // VEC4: K % 4 == 0 and N % 4 == 0, all global traffic is vec4; otherwise scalar loads with bounds.
+// SEGMENTS (NT only, bias only): w is several weights stacked by rows (the fused input projection);
+// columns [start_s, start_s + width_s) of y go to a contiguous [M, width_s] block at element
+// M·start_s, so every segment's output is its own 256-byte-aligned region of y; columns between
+// segments (padding rows of w) are not written. One dispatch instead of one per weight.
 // The epilogue terms are runtime flags (uniform branches) rather than variants: fewer pipelines to
 // compile, and the branch is outside the K loop. Absent terms are bound to a stand-in buffer.
 
@@ -25,9 +29,12 @@ struct Params {
   K: u32,
   group_m: u32,
   flags: u32,   // 1: + bias, 2: + resid, 4: + y (residual already in y: in place)
-  _pad0: u32,
+  n_seg: u32,   // SEGMENTS: column segments in seg
   _pad1: u32,
   _pad2: u32,
+#if SEGMENTS
+  seg: array<vec4<u32>, 4>,   // (start, width) of segment s at seg[s / 2].xy or .zw
+#endif
 }
 
 const F_BIAS: u32 = 1u;
@@ -169,12 +176,32 @@ fn store_b(l: u32, buf: u32, v: vec4<f32>) {
 }
 #endif
 
+#if SEGMENTS
+// Element of y for (m, n) in the segment-major layout, or 0xffffffff in padding between segments.
+fn seg_index(m: u32, n: u32) -> u32 {
+  for (var s = 0u; s < P.n_seg; s++) {
+    let e = P.seg[s / 2u];
+    let odd = (s & 1u) == 1u;
+    let start = select(e.x, e.z, odd);
+    let width = select(e.y, e.w, odd);
+    if (n >= start && n < start + width) { return P.M * start + m * width + (n - start); }
+  }
+  return 0xffffffffu;
+}
+#endif
+
 // Epilogue for 4 consecutive columns n..n+3 of row m: + bias, + residual, bounds.
 fn store_y(m: u32, n: u32, acc: vec4<f32>) {
   if (m >= P.M) { return; }
 #if VEC4
   if (n >= P.N) { return; }
+#if SEGMENTS
+  let e = seg_index(m, n);   // widths are multiples of 4 with VEC4: n..n+3 share a segment
+  if (e == 0xffffffffu) { return; }
+  let i = e / 4u;
+#else
   let i = (m * P.N + n) / 4u;
+#endif
   var v = acc;
   if ((P.flags & F_BIAS) != 0u) { v += bias[n / 4u]; }
   if ((P.flags & F_RESID) != 0u) { v += resid[i]; }
@@ -183,8 +210,13 @@ fn store_y(m: u32, n: u32, acc: vec4<f32>) {
 #else
   for (var j = 0u; j < 4u; j++) {
     let c = n + j;
+#if SEGMENTS
+    let i = seg_index(m, c);
+    if (c < P.N && i != 0xffffffffu) {
+#else
     if (c < P.N) {
       let i = m * P.N + c;
+#endif
       var v = acc[j];
       if ((P.flags & F_BIAS) != 0u) { v += bias[c]; }
       if ((P.flags & F_RESID) != 0u) { v += resid[i]; }

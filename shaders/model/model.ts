@@ -9,7 +9,7 @@ import { OutOfMemoryError, ShapeError, WeightsFormatError } from '../errors.js';
 import { featureDim, isSoftmaxLayer, readoutScale, softmaxHeadDim, type ModelConfig } from './config.js';
 import { expectedWeights, mapSource, validateSource, validateWeights, type WeightMap, type WeightSource } from './weights.js';
 import { rowNorm } from '../ops/norm.js';
-import { matmul } from '../ops/matmul.js';
+import { GEMV_MAX_ROWS, matmul, matmulSegments } from '../ops/matmul.js';
 import { embedding } from '../ops/embedding.js';
 import { swiglu } from '../ops/elementwise.js';
 import { shortConv } from '../ops/short_conv.js';
@@ -424,13 +424,60 @@ async function packStep(
 }
 
 /** Applies a gate projection (full or low rank) to x [T, H] → logits [T, out]. */
-function gateLogits(ctx: GpuContext, x: Tensor, g: GateWeights, layer: number, op: string): Tensor {
-  if (g.w) return matmul(ctx, { x, w: g.w, bias: g.bias, op, layer });
+/**
+ * Gate logits from the gate's input-projection output `first` (the logits themselves for a full-rank
+ * gate; z = x·W0ᵀ for a low-rank one, which goes through W1 here).
+ */
+function gateLogits(ctx: GpuContext, first: Tensor, g: GateWeights, layer: number, op: string): Tensor {
+  if (g.w) return first;
   if (!g.w0 || !g.w1) throw new ShapeError(op, 'gate projection has neither full nor low-rank weights');
-  const z = matmul(ctx, { x, w: g.w0, op: `${op}.0`, layer });
-  const y = matmul(ctx, { x: z, w: g.w1, bias: g.bias, op: `${op}.1`, layer });
-  z.dispose();
+  const y = matmul(ctx, { x: first, w: g.w1, bias: g.bias, op: `${op}.1`, layer });
+  first.dispose();
   return y;
+}
+
+type Projections = { [K in keyof InputSegments]?: Tensor } & {
+  /** Frees every part (idempotent per part) and, for the fused projection, its buffer. */
+  done(): void;
+};
+
+/**
+ * Every input projection of x = attn_norm(h) (spec §1.5 steps 1–2): a prefill runs them as one
+ * segmented matmul over the stacked in_proj weight (one dispatch, a GPU-filling problem instead of
+ * several narrow ones; the parts are borrowed blocks of one buffer, freed by done()); a few rows
+ * (unfused decode) take one GEMV per segment (owned parts). Either way the caller may dispose a part
+ * when it is finished with it and calls done() at the layer's end, which frees whatever is left.
+ */
+function inputProjections(ctx: GpuContext, xn: Tensor, L: LayerWeights, layer: number): Projections {
+  const keys = (Object.keys(L.inProj.seg) as Array<keyof InputSegments>).sort((a, b) => (L.inProj.seg[a]?.row ?? 0) - (L.inProj.seg[b]?.row ?? 0));
+  const opOf = (k: keyof InputSegments): string => (k === 'gk' || k === 'gr' || k === 'gv') && !L[k]?.w ? `${k}_proj.0` : `${k}_proj`;
+  const out: Projections = { done: () => keys.forEach((k) => out[k]?.dispose()) };
+  if ((xn.shape[0] ?? 0) > GEMV_MAX_ROWS) {
+    const { out: owner, parts } = matmulSegments(ctx, {
+      x: xn,
+      w: L.inProj.w,
+      bias: L.inProj.bias,
+      segments: keys.map((k) => L.inProj.seg[k] as { row: number; rows: number }),
+      names: keys.map(opOf),
+      op: 'in_proj',
+      layer,
+    });
+    keys.forEach((k, i) => (out[k] = parts[i] as Tensor));
+    out.done = () => owner.dispose(); // the parts are borrowed blocks of it
+    return out;
+  }
+  for (const k of keys) {
+    const sg = L.inProj.seg[k] as { row: number; rows: number };
+    const full = (k === 'gk' || k === 'gr' || k === 'gv') && L[k]?.w !== undefined;
+    out[k] = matmul(ctx, {
+      x: xn,
+      w: L.inProj.w.rows(sg.row, sg.rows),
+      ...(full ? { bias: L.inProj.bias.rows(sg.row, sg.rows) } : {}),
+      op: opOf(k),
+      layer,
+    });
+  }
+  return out;
 }
 
 /** Reshapes a tensor view-free: ops take explicit shapes, so this returns a reshaped alias handle. */
@@ -566,11 +613,12 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
     tap?.('hidden', h, site);
     const xn = rowNorm(ctx, { x: h, weight: L.attnNorm, eps: c.normEps, kind: 'rmsnorm', layer: li, op: 'attn_norm' });
     let y: Tensor;
+    const proj = inputProjections(ctx, xn, L, li);
     if (L.softmax) {
       const hd = softmaxHeadDim(c);
-      const q = matmul(ctx, { x: xn, w: L.q, op: 'q_proj', layer: li });
-      const k = matmul(ctx, { x: xn, w: L.k, op: 'k_proj', layer: li });
-      const v = matmul(ctx, { x: xn, w: L.v, op: 'v_proj', layer: li });
+      const q = proj.q as Tensor;
+      const k = proj.k as Tensor;
+      const v = proj.v as Tensor;
       const qr = rope(ctx, { x: as(q, [T, Hq, hd]), pos0, theta: c.ropeTheta });
       const kr = rope(ctx, { x: as(k, [T, Hkv, hd]), pos0, theta: c.ropeTheta });
       const cache = state.kvFor(li, pos0 + T);
@@ -579,9 +627,9 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       y = as(att, [T, Hq * hd]);
       [q, k, v, qr, kr].forEach((t) => t.dispose());
     } else {
-      let q = matmul(ctx, { x: xn, w: L.q, op: 'q_proj', layer: li });
-      let k = matmul(ctx, { x: xn, w: L.k, op: 'k_proj', layer: li });
-      let v = matmul(ctx, { x: xn, w: L.v, op: 'v_proj', layer: li });
+      let q = proj.q as Tensor;
+      let k = proj.k as Tensor;
+      let v = proj.v as Tensor;
       const hist = state.convHist[li]?.views;
       if (L.qConv && L.kConv && L.vConv && hist) {
         const rq = shortConv(ctx, { x: q, weight: L.qConv, history: hist.q });
@@ -600,9 +648,9 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       let A: Tensor | undefined;
       let D: Tensor | undefined;
       if (c.gate !== 'none' && L.gk) {
-        const a = gateLogits(ctx, xn, L.gk, li, 'gk_proj');
-        const cl = L.gr ? gateLogits(ctx, xn, L.gr, li, 'gr_proj') : undefined;
-        const b = L.gv ? gateLogits(ctx, xn, L.gv, li, 'gv_proj') : undefined;
+        const a = gateLogits(ctx, proj.gk as Tensor, L.gk, li, 'gk_proj');
+        const cl = L.gr && proj.gr ? gateLogits(ctx, proj.gr, L.gr, li, 'gr_proj') : undefined;
+        const b = L.gv && proj.gv ? gateLogits(ctx, proj.gv, L.gv, li, 'gv_proj') : undefined;
         const a4 = as(a, [1, T, Hkv, c.headDimK]);
         tap?.('gate.a', a4, site);
         if (cl) tap?.('gate.c', as(cl, [1, T, Hkv, c.headDimK]), site);
@@ -666,7 +714,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       tap?.('state', state.glaState[li] as Tensor, site);
       [q, k, v, phiQ, phiK, A, D].forEach((t) => t?.dispose());
       // Output norm and gate (steps 7–8).
-      const gl = L.g ? matmul(ctx, { x: xn, w: L.g, op: 'g_proj', layer: li }) : undefined;
+      const gl = proj.g;
       y = attnOutput(ctx, {
         o: as(o4, [T, Hq, c.headDimV]),
         kind: c.attnNorm,
@@ -680,6 +728,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       gl?.dispose();
       void dkf;
     }
+    proj.done();
     xn.dispose();
     // Residual add fused into o_proj; then the SwiGLU MLP (§2).
     const h2 = matmul(ctx, { x: y, w: L.o, residual: h, op: 'o_proj', layer: li });

@@ -126,21 +126,24 @@ function tiled(
   tile: MatmulTile,
   e: Epilogue,
   info: { op: string; layer?: number | undefined },
+  segments?: readonly MatmulSegment[],
 ): void {
   const { M, N, K } = dims;
-  const vec4 = K % 4 === 0 && N % 4 === 0 && K > 0;
+  const vec4 = K % 4 === 0 && N % 4 === 0 && K > 0 && (segments ?? []).every((g) => g.rows % 4 === 0);
   const kernel = ctx.kernel({
     file: 'matmul.wgsl',
     sources: MATMUL,
-    defines: { VEC4: vec4, NN: nn },
+    defines: { VEC4: vec4, NN: nn, SEGMENTS: segments !== undefined },
     overrides: { BM: tile.bm, BN: tile.bn, BK: tile.bk },
   });
   const tiles = ceilDiv(M, tile.bm) * ceilDiv(N, tile.bn);
   // The stand-in for absent terms must hold a vec4 when VEC4: w does (K ≥ 4).
   const ep = epilogue(e, w);
+  const p = params().u32(M).u32(N).u32(K).u32(tile.groupM ?? GROUP_M).u32(ep.flags).u32(segments?.length ?? 0).u32(0).u32(0);
+  if (segments) for (let i = 0; i < MAX_SEGMENTS; i++) p.u32(segments[i]?.row ?? 0).u32(segments[i]?.rows ?? 0);
   ctx.dispatch({
     kernel,
-    params: params().u32(M).u32(N).u32(K).u32(tile.groupM ?? GROUP_M).u32(ep.flags).u32(0).u32(0).u32(0).build(),
+    params: p.build(),
     bindings: [x, w, y, ...ep.bindings],
     workgroups: grid(tiles),
     info: {
@@ -212,6 +215,56 @@ export function matmul(ctx: GpuContext, a: MatmulArgs): Tensor {
   if (tile) tiled(ctx, a.x, a.w, y, { M, N, K }, false, tile, e, info);
   else gemv(ctx, a.x, a.w, y, { M, N, K }, e, info, a.gemvThreadsPerRow);
   return y;
+}
+
+/** Rows [row, row + rows) of a stacked weight: one segment of matmulSegments. */
+export interface MatmulSegment {
+  row: number;
+  rows: number;
+}
+
+/** Segments one matmulSegments dispatch writes (kernels/matmul.wgsl SEGMENTS). */
+export const MAX_SEGMENTS = 8;
+
+export interface MatmulSegmentsArgs {
+  x: Tensor; // [M, K]
+  w: Tensor; // [N, K]: the segments' weights stacked by rows (padding rows between them allowed)
+  bias?: Tensor | undefined; // [N]
+  /** Ascending, disjoint; each row a multiple of 64 so that every block starts 256-byte aligned. */
+  segments: readonly MatmulSegment[];
+  names?: readonly string[];
+  op?: string;
+  layer?: number;
+  tile?: MatmulTile;
+}
+
+/**
+ * y_s = x·w_sᵀ (+ bias_s) for every row segment s of a stacked weight (the fused input projection) in
+ * one tiled dispatch. The result is one tensor (`out`, the owner: dispose it when done) holding a
+ * contiguous [M, rows_s] block per segment at element M·row_s; `parts` are those blocks as borrowed
+ * tensors (their dispose() frees nothing; using them after out's dispose() throws).
+ */
+export function matmulSegments(ctx: GpuContext, a: MatmulSegmentsArgs): { out: Tensor; parts: Tensor[] } {
+  const [M, K] = dims2(a.x, '[M, K]');
+  const [N] = dims2(a.w, '[N, K]');
+  expectShape(a.w, [N, K]);
+  if (a.bias) expectShape(a.bias, [N]);
+  const op = a.op ?? 'matmul_segments';
+  const segs = a.segments;
+  if (segs.length < 1 || segs.length > MAX_SEGMENTS) throw new ShapeError(op, `1…${MAX_SEGMENTS} segments, got ${segs.length}`);
+  let end = 0;
+  for (const g of segs) {
+    const ok = Number.isInteger(g.row) && Number.isInteger(g.rows) && g.rows > 0 && g.row >= end && g.row % 64 === 0 && g.row + g.rows <= N;
+    if (!ok) throw new ShapeError(op, `segment rows [${g.row}, ${g.row + g.rows}) must be ascending, disjoint, start at a multiple of 64 and lie in 0…${N}`);
+    end = g.row + g.rows;
+  }
+  const tile = a.tile ?? pickTile(M, N);
+  checkTile(ctx, tile);
+  const out = ctx.tensor([M * N], 'f32', `${op}.out`);
+  notAliased(out, [a.x, a.w, a.bias]);
+  const parts = segs.map((g, i) => out.region(M * g.row, [M, g.rows], a.names?.[i] ?? `${op}.${i}`));
+  if (M > 0) tiled(ctx, a.x, a.w, out, { M, N, K }, false, tile, { bias: a.bias, inplace: false }, { op, layer: a.layer }, segs);
+  return { out, parts };
 }
 
 /** c = a·b with b row-major [K, N] (the benchmark's plain layout), same tiled kernel. */

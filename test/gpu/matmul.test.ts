@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
 import { matmul64, matmulNN64 } from '../../shaders/cpu/matmul.js';
-import { matmul, matmulNaive, matmulNN, type MatmulTile } from '../../shaders/ops/matmul.js';
+import { matmul, matmulNaive, matmulNN, matmulSegments, type MatmulSegment, type MatmulTile } from '../../shaders/ops/matmul.js';
 import type { GpuContext } from '../../shaders/gpu/context.js';
 import type { Tensor } from '../../shaders/gpu/tensor.js';
 import { expectClose } from './compare.js';
@@ -89,6 +89,49 @@ describe('matmul y = x·wᵀ (+bias, +residual) vs float64 twin', () => {
     it(`${c.M}x${c.K}x${c.N} ${JSON.stringify({ ...c, M: undefined, K: undefined, N: undefined })}`, async () => {
       await runCase(await getContext(), c, 1000 + i);
     });
+  });
+
+  // The fused input projection: stacked weights with padding rows between segments, each segment's
+  // output a contiguous block; widths not multiples of 4 take the scalar path.
+  const segCases: Array<{ M: number; K: number; N: number; segs: MatmulSegment[]; tile?: MatmulTile }> = [
+    { M: 37, K: 48, N: 256, segs: [{ row: 0, rows: 40 }, { row: 64, rows: 64 }, { row: 128, rows: 16 }, { row: 192, rows: 60 }] },
+    { M: 130, K: 33, N: 200, segs: [{ row: 0, rows: 3 }, { row: 64, rows: 70 }, { row: 192, rows: 8 }] },
+    { M: 9, K: 64, N: 128, segs: [{ row: 64, rows: 64 }], tile: { bm: 128, bn: 128, bk: 8 } },
+  ];
+  for (const c of segCases) {
+    it(`segments ${c.M}x${c.K}x${c.N}: ${c.segs.map((g) => `[${g.row}+${g.rows}]`).join(' ')} + bias`, async () => {
+      const ctx = await getContext();
+      const rng = new Rng(c.M + c.N);
+      const x = rng.normals(c.M * c.K);
+      const w = rng.normals(c.N * c.K, 0.5);
+      const b = rng.normals(c.N);
+      const [tx, tw, tb] = [ctx.upload(x, [c.M, c.K], 'x'), ctx.upload(w, [c.N, c.K], 'w'), ctx.upload(b, [c.N], 'bias')];
+      const { out, parts } = matmulSegments(ctx, { x: tx, w: tw, bias: tb, segments: c.segs, ...(c.tile ? { tile: c.tile } : {}) });
+      const full = matmul64(x, w, c.M, c.N, c.K, b);
+      for (const [i, g] of c.segs.entries()) {
+        const part = parts[i] as Tensor;
+        expect(part.shape).toEqual([c.M, g.rows]);
+        const want = Float64Array.from({ length: c.M * g.rows }, (_, e) => full[Math.floor(e / g.rows) * c.N + g.row + (e % g.rows)] as number);
+        const label = `segment ${i} [${g.row}+${g.rows}]`;
+        record(label, expectClose(await ctx.readF32(part), want, { ...tol(c.K), label }).worstRel);
+        part.dispose(); // borrowed: frees nothing
+        expect(out.disposed).toBe(false);
+      }
+      out.dispose();
+      expect(parts.every((t) => t.disposed)).toBe(true);
+      expect(() => (parts[0] as Tensor).assertAlive()).toThrowError(/used after dispose/);
+      disposeAll(tx, tw, tb);
+    });
+  }
+
+  it('segments: bad layouts are ShapeErrors', async () => {
+    const ctx = await getContext();
+    const tx = ctx.upload(new Float32Array(8), [2, 4], 'x');
+    const tw = ctx.upload(new Float32Array(128 * 4), [128, 4], 'w');
+    for (const segments of [[], [{ row: 32, rows: 4 }], [{ row: 0, rows: 70 }, { row: 64, rows: 4 }], [{ row: 64, rows: 65 }], [{ row: 0, rows: 0 }]]) {
+      expect(() => matmulSegments(ctx, { x: tx, w: tw, segments }), JSON.stringify(segments)).toThrowError(/segment/);
+    }
+    disposeAll(tx, tw);
   });
 
   it('randomized shapes', async () => {
