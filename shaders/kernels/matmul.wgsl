@@ -14,6 +14,8 @@
 // columns [start_s, start_s + width_s) of y go to a contiguous [M, width_s] block at element
 // M·start_s, so every segment's output is its own 256-byte-aligned region of y; columns between
 // segments (padding rows of w) are not written. One dispatch instead of one per weight.
+// GLU_X (NT): x is [gate | up] (M, 2K) and the product's input is swish(gate) ⊙ up, formed on load:
+// the SwiGLU MLP's down projection without the activation pass and its buffer.
 // The epilogue terms are runtime flags (uniform branches) rather than variants: fewer pipelines to
 // compile, and the branch is outside the K loop. Absent terms are bound to a stand-in buffer.
 
@@ -96,6 +98,24 @@ fn ld4_w(o: u32, c: u32, len: u32) -> vec4<f32> {
 }
 #endif
 
+#if GLU_X
+fn swish4(g: vec4<f32>) -> vec4<f32> {
+  return g / (vec4<f32>(1.0) + exp(-g));
+}
+
+// 4 consecutive k of row `row` of swish(gate) ⊙ up, x = [gate | up] of shape (M, 2K) (zeros past M or
+// K): the SwiGLU activation computed as the tile loads it, never stored (same f32 operations as the
+// swiglu kernel, so the product is the same bits).
+fn load_x(row: u32, k: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+#if VEC4
+  if (row < P.M && k < P.K) { v = swish4(x[(row * 2u * P.K + k) / 4u]) * x[(row * 2u * P.K + P.K + k) / 4u]; }
+#else
+  if (row < P.M) { v = swish4(ld4_x(row * 2u * P.K, k, P.K)) * ld4_x(row * 2u * P.K + P.K, k, P.K); }
+#endif
+  return v;
+}
+#else
 // 4 consecutive k of row `row` of x (zeros past M or K).
 fn load_x(row: u32, k: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
@@ -106,6 +126,7 @@ fn load_x(row: u32, k: u32) -> vec4<f32> {
 #endif
   return v;
 }
+#endif
 
 #if NN
 // 4 consecutive n of row k of w (K, N).

@@ -11,7 +11,6 @@ import { expectedWeights, mapSource, validateSource, validateWeights, type Weigh
 import { rowNorm } from '../ops/norm.js';
 import { GEMV_MAX_ROWS, matmul, matmulSegments } from '../ops/matmul.js';
 import { embedding } from '../ops/embedding.js';
-import { swiglu } from '../ops/elementwise.js';
 import { shortConv } from '../ops/short_conv.js';
 import { logGate } from '../ops/gate.js';
 import { featureMap, expNormKeys } from '../ops/feature_map.js';
@@ -736,9 +735,8 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
     h.dispose();
     const xm = rowNorm(ctx, { x: h2, weight: L.mlpNorm, eps: c.normEps, kind: 'rmsnorm', layer: li, op: 'mlp_norm' });
     const gu = matmul(ctx, { x: xm, w: L.gateUp, op: 'gate_up_proj', layer: li });
-    const act = swiglu(ctx, gu);
-    h = matmul(ctx, { x: act, w: L.down, residual: h2, op: 'down_proj', layer: li });
-    [xm, gu, act, h2].forEach((t) => t.dispose());
+    h = matmul(ctx, { x: gu, glu: true, w: L.down, residual: h2, op: 'down_proj', layer: li });
+    [xm, gu, h2].forEach((t) => t.dispose());
   }
   // Final norm and LM head, on the last row only unless every row's logits are wanted.
   let last = h;

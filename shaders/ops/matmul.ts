@@ -11,6 +11,7 @@ import matmulSource from '../kernels/matmul.wgsl';
 import gemvSource from '../kernels/gemv.wgsl';
 import { sourcesFor } from '../kernels/sources.js';
 import { ceilDiv, grid } from './util.js';
+import { swiglu } from './elementwise.js';
 
 const MATMUL = sourcesFor('matmul.wgsl', matmulSource);
 const GEMV = sourcesFor('gemv.wgsl', gemvSource);
@@ -48,6 +49,11 @@ export interface MatmulArgs {
   tile?: MatmulTile;
   /** GEMV path only: threads sharing one weight row (power of two, 4…256); default from K. */
   gemvThreadsPerRow?: number;
+  /**
+   * x is [gate | up] of shape [M, 2K] and the product's input is swish(gate) ⊙ up (the SwiGLU MLP's
+   * down projection): formed as the tiles load it, no activation pass or buffer.
+   */
+  glu?: boolean;
 }
 
 export interface MatmulNNArgs {
@@ -127,13 +133,14 @@ function tiled(
   e: Epilogue,
   info: { op: string; layer?: number | undefined },
   segments?: readonly MatmulSegment[],
+  glu = false,
 ): void {
   const { M, N, K } = dims;
   const vec4 = K % 4 === 0 && N % 4 === 0 && K > 0 && (segments ?? []).every((g) => g.rows % 4 === 0);
   const kernel = ctx.kernel({
     file: 'matmul.wgsl',
     sources: MATMUL,
-    defines: { VEC4: vec4, NN: nn, SEGMENTS: segments !== undefined },
+    defines: { VEC4: vec4, NN: nn, SEGMENTS: segments !== undefined, GLU_X: glu },
     overrides: { BM: tile.bm, BN: tile.bn, BK: tile.bk },
   });
   const tiles = ceilDiv(M, tile.bm) * ceilDiv(N, tile.bn);
@@ -150,8 +157,8 @@ function tiled(
       kernel: nn ? 'matmul_nn' : 'matmul',
       op: info.op,
       ...(info.layer !== undefined ? { layer: info.layer } : {}),
-      flops: 2 * M * N * K,
-      bytes: 4 * (M * K + N * K + M * N * (e.residual ? 2 : 1) + (e.bias ? N : 0)),
+      flops: 2 * M * N * K + (glu ? 5 * M * K : 0),
+      bytes: 4 * ((glu ? 2 : 1) * M * K + N * K + M * N * (e.residual ? 2 : 1) + (e.bias ? N : 0)),
     },
   });
 }
@@ -190,7 +197,9 @@ function gemv(
 
 /** y = x·wᵀ (+ bias) (+ residual): [M, K] × [N, K] → [M, N]. */
 export function matmul(ctx: GpuContext, a: MatmulArgs): Tensor {
-  const [M, K] = dims2(a.x, '[M, K]');
+  const [M, Kx] = dims2(a.x, a.glu ? '[M, 2K]' : '[M, K]');
+  if (a.glu && Kx % 2 !== 0) throw new ShapeError(a.x.name, `a [gate | up] input needs an even width, got ${Kx}`);
+  const K = a.glu ? Kx / 2 : Kx;
   const [N] = dims2(a.w, '[N, K]');
   expectShape(a.w, [N, K]);
   if (a.bias) expectShape(a.bias, [N]);
@@ -198,6 +207,15 @@ export function matmul(ctx: GpuContext, a: MatmulArgs): Tensor {
   const path = a.path ?? 'auto';
   const useGemv = path === 'gemv' || (path === 'auto' && M <= GEMV_MAX_ROWS);
   if (useGemv && M > GEMV_MAX_ROWS) throw new ShapeError(a.x.name, `the GEMV path takes at most ${GEMV_MAX_ROWS} rows, got ${M}`);
+  if (a.glu && useGemv) {
+    // A few rows: the activation pass is cheap next to the GEMV's weight traffic.
+    const act = swiglu(ctx, a.x);
+    try {
+      return matmul(ctx, { ...a, x: act, glu: false });
+    } finally {
+      act.dispose();
+    }
+  }
   const tile = useGemv ? undefined : (a.tile ?? pickTile(M, N));
   if (tile) checkTile(ctx, tile);
   const tpr = a.gemvThreadsPerRow;
@@ -212,7 +230,7 @@ export function matmul(ctx: GpuContext, a: MatmulArgs): Tensor {
   const e: Epilogue = { bias: a.bias, residual: a.residual, inplace };
   if (M * N === 0) return y;
   const info = { op, layer: a.layer };
-  if (tile) tiled(ctx, a.x, a.w, y, { M, N, K }, false, tile, e, info);
+  if (tile) tiled(ctx, a.x, a.w, y, { M, N, K }, false, tile, e, info, undefined, a.glu === true);
   else gemv(ctx, a.x, a.w, y, { M, N, K }, e, info, a.gemvThreadsPerRow);
   return y;
 }

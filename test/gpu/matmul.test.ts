@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
 import { matmul64, matmulNN64 } from '../../shaders/cpu/matmul.js';
+import { swiglu64 } from '../../shaders/cpu/elementwise.js';
 import { matmul, matmulNaive, matmulNN, matmulSegments, type MatmulSegment, type MatmulTile } from '../../shaders/ops/matmul.js';
 import type { GpuContext } from '../../shaders/gpu/context.js';
 import type { Tensor } from '../../shaders/gpu/tensor.js';
@@ -121,6 +122,28 @@ describe('matmul y = x·wᵀ (+bias, +residual) vs float64 twin', () => {
       expect(parts.every((t) => t.disposed)).toBe(true);
       expect(() => (parts[0] as Tensor).assertAlive()).toThrowError(/used after dispose/);
       disposeAll(tx, tw, tb);
+    });
+  }
+
+  // The SwiGLU down projection: x = [gate | up] (M, 2K), input swish(gate) ⊙ up formed on load.
+  for (const [M, K, N, residual] of [[70, 48, 40, true], [33, 30, 17, false], [3, 64, 24, true], [200, 132, 96, false]] as const) {
+    it(`glu input ${M}x2·${K}x${N}${residual ? ' +resid' : ''}${M <= 4 ? ' (GEMV: activation pass first)' : ''}`, async () => {
+      const ctx = await getContext();
+      const rng = new Rng(M * K + N);
+      const gu = rng.normals(M * 2 * K, 2);
+      gu[5] = 80; // swish of large ± values stays finite
+      gu[6] = -80;
+      const w = rng.normals(N * K, 0.5);
+      const r = residual ? rng.normals(M * N) : undefined;
+      const [tx, tw] = [ctx.upload(gu, [M, 2 * K], 'gu'), ctx.upload(w, [N, K], 'w')];
+      const tr = r ? ctx.upload(r, [M, N], 'resid') : undefined;
+      const y = matmul(ctx, { x: tx, w: tw, glu: true, residual: tr });
+      const want = matmul64(swiglu64(gu, M, K), w, M, N, K, undefined, r);
+      const label = `glu ${M}x${K}x${N}`;
+      record(label, expectClose(await ctx.readF32(y), want, { ...tol(K), label }).worstRel);
+      const odd = ctx.upload(new Float32Array(6), [2, 3], 'odd');
+      expect(() => matmul(ctx, { x: odd, w: tw, glu: true })).toThrowError(/even width/);
+      disposeAll(tx, tw, tr, y, odd);
     });
   }
 
