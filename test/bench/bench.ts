@@ -20,8 +20,8 @@ import {
   type ModelConfig,
   type Tensor,
 } from '../../shaders/index.js';
-import { checkTile, matmulNN, matmulNaive, type MatmulTile } from '../../shaders/ops/matmul.js';
-import { add } from '../../shaders/ops/elementwise.js';
+import { checkTile, matmul, matmulNN, matmulNaive, matmulSegments, type MatmulTile } from '../../shaders/ops/matmul.js';
+import { add, swiglu } from '../../shaders/ops/elementwise.js';
 import { glaChunk, glaRecurrent } from '../../shaders/ops/gla.js';
 import { logGate } from '../../shaders/ops/gate.js';
 import { softmaxAttention } from '../../shaders/ops/softmax_attn.js';
@@ -266,7 +266,42 @@ async function benchTune(ctx: GpuContext): Promise<void> {
   } finally {
     inputs.dispose();
   }
-  results['tune'] = { matmulN: n, tiles, glaChunks: chunks };
+  results['tune'] = { matmulN: n, tiles, glaChunks: chunks, fusions: await benchFusions(ctx, rng) };
+}
+
+/**
+ * The prefill fusions against what they replaced, in one run (hidden 768, T = 2048; ReGLA's
+ * projections): the segmented input projection vs one matmul per segment, and the down projection
+ * with the SwiGLU activation formed on load vs a swiglu pass and a plain matmul.
+ */
+async function benchFusions(ctx: GpuContext, rng: Rng): Promise<Record<string, number>> {
+  const [T, H, I] = full ? [2048, 768, 2048] : [64, 64, 128];
+  const widths = [H / 2, H / 2, H, H / 2, H / 2]; // q, k, v, gk, gr of a regla layer (expand_k 0.5)
+  // Stacked as the model stacks them: each segment starts at a multiple of 64 rows.
+  const segments = widths.map((rows, i) => ({ row: widths.slice(0, i).reduce((a, b) => a + Math.ceil(b / 64) * 64, 0), rows }));
+  const N = (segments.at(-1)?.row ?? 0) + (widths.at(-1) ?? 0);
+  const x = randTensor(ctx, rng, [T, H], 1, 0, 'x');
+  const w = randTensor(ctx, rng, [N, H], 0.05, 0, 'w_in');
+  const gu = randTensor(ctx, rng, [T, 2 * I], 1, 0, 'gu');
+  const down = randTensor(ctx, rng, [H, I], 0.05, 0, 'w_down');
+  const inner = full ? 10 : 1;
+  try {
+    const fused = await timeBatch(ctx, () => matmulSegments(ctx, { x, w, segments }).out.dispose(), inner);
+    const separate = await timeBatch(ctx, () => segments.forEach((g) => matmul(ctx, { x, w: w.rows(g.row, g.rows) }).dispose()), inner);
+    const glu = await timeBatch(ctx, () => matmul(ctx, { x: gu, glu: true, w: down }).dispose(), inner);
+    const plain = await timeBatch(ctx, () => {
+      const act = swiglu(ctx, gu);
+      matmul(ctx, { x: act, w: down }).dispose();
+      act.dispose();
+    }, inner);
+    console.log(
+      `input projections T=${T} H=${H} N=${N}: one segmented matmul ${fused.toFixed(3)} ms, ${segments.length} matmuls ${separate.toFixed(3)} ms (${(separate / fused).toFixed(2)}×); ` +
+        `down projection I=${I}: SwiGLU on load ${glu.toFixed(3)} ms, swiglu + matmul ${plain.toFixed(3)} ms (${(plain / glu).toFixed(2)}×)`,
+    );
+    return { T, H, I, N, segmentedMs: fused, separateMs: separate, gluMs: glu, swigluThenMatmulMs: plain };
+  } finally {
+    [x, w, gu, down].forEach((t) => t.dispose());
+  }
 }
 
 /**
