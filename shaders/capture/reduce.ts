@@ -193,18 +193,32 @@ export function finishChannels(words: Float32Array, offset: number, blocks: numb
 }
 
 /**
+ * The workgroup tree sum of kernels/capture.wgsl (tree_sum) over lanes r[0..n), the other WG − n lanes
+ * holding +0: the same f32 additions in the same order (adding a +0 lane is kept, it turns −0 into +0),
+ * without the work on lanes that are all zero. Overwrites r.
+ */
+function treeSum(r: Float32Array, n: number): number {
+  for (let s = WG / 2; s > 0; s >>= 1) {
+    const m = Math.min(s, n);
+    for (let lid = 0; lid < m; lid++) r[lid] = (r[lid] as number) + (lid + s < n ? (r[lid + s] as number) : 0);
+    n = m;
+  }
+  return n > 0 ? (r[0] as number) : 0;
+}
+
+/**
  * The finish of per-chunk partials (chunks, H, 2) starting at word `offset` of `words`, computed on
  * the CPU in f32 exactly as the GPU finish does (per-thread strided sums, then the same tree): [H·2].
  */
 export function finishSums(words: Float32Array, offset: number, chunks: number, H: number): Float32Array {
   const out = new Float32Array(H * 2);
   const r = new Float32Array(WG);
+  const n = Math.min(chunks, WG);
   for (let h = 0; h < H; h++) {
     for (let k = 0; k < 2; k++) {
-      r.fill(0);
-      for (let lid = 0; lid < WG; lid++) for (let c = lid; c < chunks; c += WG) r[lid] = (r[lid] as number) + (words[offset + (c * H + h) * 2 + k] as number);
-      for (let s = WG / 2; s > 0; s >>= 1) for (let lid = 0; lid < s; lid++) r[lid] = (r[lid] as number) + (r[lid + s] as number);
-      out[h * 2 + k] = r[0] as number;
+      r.fill(0, 0, n);
+      for (let c = 0; c < chunks; c++) r[c % WG] = (r[c % WG] as number) + (words[offset + (c * H + h) * 2 + k] as number);
+      out[h * 2 + k] = treeSum(r, n);
     }
   }
   return out;
@@ -217,15 +231,16 @@ export function finishSums(words: Float32Array, offset: number, chunks: number, 
 export function headSums(v: ArrayLike<number>, rows: number, H: number): Float32Array {
   const chunks = Math.ceil(rows / CHUNK);
   const part = new Float32Array(Math.max(1, chunks) * H * 2);
-  const r = new Float32Array(WG);
-  for (let h = 0; h < H; h++) {
-    for (let c = 0; c < chunks; c++) {
-      r.fill(0);
-      const j1 = Math.min(rows, (c + 1) * CHUNK);
-      for (let lid = 0; lid < WG; lid++) for (let j = c * CHUNK + lid; j < j1; j += WG) r[lid] = (r[lid] as number) + (v[j * H + h] as number);
-      for (let s = WG / 2; s > 0; s >>= 1) for (let lid = 0; lid < s; lid++) r[lid] = (r[lid] as number) + (r[lid + s] as number);
-      part[(c * H + h) * 2] = r[0] as number;
+  const lanes = new Float32Array(H * WG); // lane l of head h at h·WG + l
+  for (let c = 0; c < chunks; c++) {
+    const j0 = c * CHUNK;
+    const j1 = Math.min(rows, j0 + CHUNK);
+    lanes.fill(0);
+    for (let j = j0; j < j1; j++) {
+      const lid = (j - j0) % WG;
+      for (let h = 0; h < H; h++) lanes[h * WG + lid] = (lanes[h * WG + lid] as number) + (v[j * H + h] as number);
     }
+    for (let h = 0; h < H; h++) part[(c * H + h) * 2] = treeSum(lanes.subarray(h * WG, (h + 1) * WG), Math.min(j1 - j0, WG));
   }
   const f = finishSums(part, 0, chunks, H);
   return Float32Array.from({ length: H }, (_, h) => f[h * 2] as number);
