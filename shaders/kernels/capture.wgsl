@@ -143,6 +143,27 @@ fn put_f32(i: u32, v: f32) {
   atomicStore(&out[i], bitcast<u32>(v));
 }
 
+#if CHAN
+// Compensated Σ over rows r_from, r_from + step, … < r_to of v = x or exp(x) at column n of the (H·D) row.
+fn chan_sum(n: u32, r_from: u32, r_to: u32, step: u32) -> f32 {
+  let W = P.H * P.D;
+  var s = 0.0;
+  var comp = 0.0;
+  for (var r = r_from; r < r_to; r += step) {
+#if CHAN_EXP
+    let v = exp(bitcast<f32>(x[(P.row0 + r) * W + n]));
+#else
+    let v = bitcast<f32>(x[(P.row0 + r) * W + n]);
+#endif
+    let yy = v - comp;
+    let t = s + yy;
+    comp = (t - s) - yy;
+    s = t;
+  }
+  return s;
+}
+#endif
+
 #if MOM || PROXY != none
 // Tree sum of (s0, s1) over the workgroup into out[o + (c·H + h)·2 + {0, 1}]. Uniform control flow.
 fn tree(lid: u32, s0: f32, s1: f32, write: bool, o: u32) {
@@ -362,7 +383,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // loads, compensated per thread) and their sums meet in a fixed order; with D > WG one thread per
   // channel walks the block.
   {
-    let W = P.H * P.D;
     let r_lo = c * P.blk_rows;
     let r_hi = min(P.rows, r_lo + P.blk_rows);
     let in_blk = c < P.n_blk;
@@ -371,20 +391,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let d = lid % P.D;
       let g = lid / P.D;
       var s = 0.0;
-      var comp = 0.0;
-      if (in_blk && g < G) {
-        for (var r = r_lo + g; r < r_hi; r += G) {
-#if CHAN_EXP
-          let v = exp(bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]));
-#else
-          let v = bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]);
-#endif
-          let yy = v - comp;
-          let t = s + yy;
-          comp = (t - s) - yy;
-          s = t;
-        }
-      }
+      if (in_blk && g < G) { s = chan_sum(h * P.D + d, r_lo + g, r_hi, G); }
       workgroupBarrier();
       r0[lid] = s;
       workgroupBarrier();
@@ -395,20 +402,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     } else if (in_blk) {
       for (var d = lid; d < P.D; d += WG) {
-        var s = 0.0;
-        var comp = 0.0;
-        for (var r = r_lo; r < r_hi; r += 1u) {
-#if CHAN_EXP
-          let v = exp(bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]));
-#else
-          let v = bitcast<f32>(x[(P.row0 + r) * W + h * P.D + d]);
-#endif
-          let yy = v - comp;
-          let t = s + yy;
-          comp = (t - s) - yy;
-          s = t;
-        }
-        put_f32(P.o_chan + (c * P.H + h) * P.D + d, s);
+        put_f32(P.o_chan + (c * P.H + h) * P.D + d, chan_sum(h * P.D + d, r_lo, r_hi, 1u));
       }
     }
   }
