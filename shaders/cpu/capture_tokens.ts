@@ -1,7 +1,7 @@
 // Float64 twins of the per-token capture reductions (kernels/capture_tokens.wgsl), from read-back
 // tensors. A tensor is [rows, H, D] row-major; pass the rows to reduce (e.g. a subarray for a range).
 
-import { glaRecurrent64 } from './gla.js';
+import { glaRecurrent64, type GlaInputs64 } from './gla.js';
 
 /** [rows, H]: ‖x_row,h‖₂ (x is [rows, H, D]; every D consecutive values are one row of one head). */
 export function rowNorms64(x: ArrayLike<number>, D: number): Float64Array {
@@ -75,14 +75,10 @@ export function topK64(x: ArrayLike<number>, V: number, k: number): { ids: Uint3
   return { ids, values };
 }
 
-export interface TokenStateInputs64 {
+/** φ(k) [T, Hkv, dk], v [T, Hkv, dv], log α [T, Hkv, dk], log β [T, Hkv, dv] as glaRecurrent64 takes them. */
+export interface TokenStateInputs64 extends Pick<GlaInputs64, 'k' | 'v' | 'A' | 'D'> {
   /** State entering the block [Hkv, dk, dv]. */
   state: ArrayLike<number>;
-  /** φ(k) [T, Hkv, dk], v [T, Hkv, dv], log α [T, Hkv, dk], log β [T, Hkv, dv]. */
-  k: ArrayLike<number>;
-  v: ArrayLike<number>;
-  A?: ArrayLike<number> | undefined;
-  D?: ArrayLike<number> | undefined;
 }
 
 /**
