@@ -11,6 +11,13 @@ export interface CommandDeps {
   write: (s: string) => void;
 }
 
+/** A required, non-empty string option; otherwise `usage(...)` (exit 2) naming the command and option. */
+export function requiredString(a: ReadonlyMap<string, string | number | boolean>, cmd: string, name: string, usage: (message: string) => Error): string {
+  const v = a.get(name);
+  if (typeof v !== 'string' || v === '') throw usage(`${cmd}: --${name} is required (see regla ${cmd} --help)`);
+  return v;
+}
+
 /**
  * A comma-separated list of integers, each accepted by `ok` (`what` says which in the error),
  * deduplicated in order; `fallback` when the option is absent. Throws `usage(...)` (exit 2) naming

@@ -21,7 +21,7 @@ import {
   type Quantity,
   type TapPoint,
 } from '../../shaders/index.js';
-import { type CommandDeps, type OptionSpec, intList } from './args.js';
+import { type CommandDeps, type OptionSpec, intList, requiredString } from './args.js';
 import { loadTokenizer, openModelFolder } from './model-folder.js';
 
 /** Every Quantity; a Record so that a new engine quantity fails to typecheck until it is listed here. */
@@ -115,12 +115,10 @@ function parseTokens(v: unknown, usage: (m: string) => Error): { lo?: number; hi
 }
 
 export async function cmdCapture(a: ReadonlyMap<string, string | number | boolean>, deps: CaptureDeps): Promise<void> {
-  const dir = a.get('model');
+  const dir = requiredString(a, 'capture', 'model', deps.usage);
   const prompt = a.get('prompt');
-  const outDir = a.get('out');
-  if (typeof dir !== 'string' || dir === '') throw deps.usage('capture: --model is required (see regla capture --help)');
   if (typeof prompt !== 'string') throw deps.usage('capture: --prompt is required (see regla capture --help)');
-  if (typeof outDir !== 'string' || outDir === '') throw deps.usage('capture: --out is required (see regla capture --help)');
+  const outDir = requiredString(a, 'capture', 'out', deps.usage);
   const qv = a.get('quantities');
   let quantities: Quantity[];
   if (qv === undefined) quantities = [...DEFAULT_QUANTITIES];

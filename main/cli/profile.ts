@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Capture, GpuContext, Session, profileRun, toChromeTrace, toCsv, type CaptureRecord, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
 import { measureDevicePeaks, rooflineTable, type DevicePeaks } from '../../shaders/index.js';
-import { type CommandDeps, type OptionSpec, intList } from './args.js';
+import { type CommandDeps, type OptionSpec, intList, requiredString } from './args.js';
 import { openModelFolder } from './model-folder.js';
 
 export const PROFILE_HELP = `usage: regla profile --model DIR --out TRACE.json [options]
@@ -86,10 +86,8 @@ export function rooflineText(r: ProfileReport, peaks: DevicePeaks, rows = 8): st
 }
 
 export async function cmdProfile(a: ReadonlyMap<string, string | number | boolean>, deps: ProfileDeps): Promise<void> {
-  const dir = a.get('model');
-  const outPath = a.get('out');
-  if (typeof dir !== 'string' || dir === '') throw deps.usage('profile: --model is required (see regla profile --help)');
-  if (typeof outPath !== 'string' || outPath === '') throw deps.usage('profile: --out is required (see regla profile --help)');
+  const dir = requiredString(a, 'profile', 'model', deps.usage);
+  const outPath = requiredString(a, 'profile', 'out', deps.usage);
   const csvPath = a.get('csv');
   const seqs = intList(a.get('seq'), 'profile', 'seq', [256, 1024], (n) => n >= 1, 'integers ≥ 1', deps.usage);
   const chunks = intList(a.get('chunk'), 'profile', 'chunk', [64], (n) => n >= 16 && n <= 128 && n % 16 === 0, 'multiples of 16 in 16..128', deps.usage);

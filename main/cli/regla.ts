@@ -14,7 +14,7 @@ import {
   type Tensor,
 } from '../../shaders/index.js';
 import { loadTokenizer, openModelFolder, type ModelFolder } from './model-folder.js';
-import type { OptionSpec } from './args.js';
+import { requiredString, type OptionSpec } from './args.js';
 import { PROFILE_HELP, PROFILE_SPEC, cmdProfile } from './profile.js';
 import { CAPTURE_HELP, CAPTURE_SPEC, cmdCapture } from './capture.js';
 import { SWEEP_HELP, SWEEP_SPEC, cmdSweep } from './sweep.js';
@@ -152,9 +152,7 @@ function parseArgs(cmd: string, argv: readonly string[]): Parsed {
 }
 
 function str(a: Parsed, cmd: string, name: string): string {
-  const v = a.get(name);
-  if (typeof v !== 'string' || v === '') throw new UsageError(`${cmd}: --${name} is required (see regla ${cmd} --help)`);
-  return v;
+  return requiredString(a, cmd, name, (m) => new UsageError(m));
 }
 
 function numArg(a: Parsed, name: string, fallback: number, check: (n: number) => boolean, what: string): number {

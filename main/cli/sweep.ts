@@ -19,7 +19,7 @@ import {
   type SweepRow,
   type SweepVariant,
 } from '../../shaders/index.js';
-import { type CommandDeps, type OptionSpec, intList } from './args.js';
+import { type CommandDeps, type OptionSpec, intList, requiredString } from './args.js';
 import { openModelFolder, type ModelFolder } from './model-folder.js';
 
 export const SWEEP_HELP = `usage: regla sweep --model DIR --out SWEEP.json [options]
@@ -147,10 +147,8 @@ function uniqueName(taken: Set<string>, base: string): string {
 }
 
 export async function cmdSweep(a: ReadonlyMap<string, string | number | boolean>, deps: SweepDeps): Promise<void> {
-  const dir = a.get('model');
-  const outPath = a.get('out');
-  if (typeof dir !== 'string' || dir === '') throw deps.usage('sweep: --model is required (see regla sweep --help)');
-  if (typeof outPath !== 'string' || outPath === '') throw deps.usage('sweep: --out is required (see regla sweep --help)');
+  const dir = requiredString(a, 'sweep', 'model', deps.usage);
+  const outPath = requiredString(a, 'sweep', 'out', deps.usage);
   const csvPath = a.get('csv');
   const seqs = intList(a.get('seq'), 'sweep', 'seq', [256, 1024, 4096], (n) => n >= 1, 'integers ≥ 1', deps.usage).sort((x, y) => x - y);
   const chunks = intList(a.get('chunk'), 'sweep', 'chunk', [64], (n) => n >= 16 && n <= 128 && n % 16 === 0, 'multiples of 16 in 16..128', deps.usage);
