@@ -240,7 +240,10 @@ export class Capture {
   private readonly topk: number;
   private readonly phiZero: number;
   private pending: Pending[] = [];
-  /** gate.a copied until gate.c (same layer) arrives, for the refined gate's proxies. */
+  /**
+   * gate.a (by reference: the forward keeps it alive) until gate.c of the same layer arrives, for the
+   * refined gate's proxies; then forgotten (its Σ g(1 − g) came from its own pass, Σ dF/dg from gate.c's).
+   */
   private heldA: { record: Pending; a: Tensor } | null = null;
   private replay: ReplayInputs | null = null;
   private disposed = false;
@@ -305,7 +308,7 @@ export class Capture {
     const on = (POINT_QUANTITIES[point] ?? []).filter((q) => this.quantities.has(q));
     if (on.length === 0) return;
     const want = (q: Quantity): boolean => on.includes(q);
-    if (this.heldA && !(point === 'gate.c' && site.layer === this.heldA.record.site.layer)) this.releaseA();
+    if (this.heldA && !(point === 'gate.c' && site.layer === this.heldA.record.site.layer)) this.heldA = null;
     const ctx = this.ctx;
     const layer = site.layer;
     // Rows of [T, features] tensors are not heads: they are one head of width features.
@@ -368,7 +371,7 @@ export class Capture {
         if (point === 'gate.a') this.heldA = { record: rec, a: t };
         else if (held && rec.fused) {
           held.record.dFdg = rec.fused;
-          this.releaseA();
+          this.heldA = null;
         }
         break;
       }
@@ -422,11 +425,6 @@ export class Capture {
     this.pending.push(rec);
   };
 
-  /** Forgets the held gate.a (its Σ g(1 − g) came from its own pass; Σ dF/dg from gate.c's, if any). */
-  private releaseA(): void {
-    this.heldA = null;
-  }
-
   private static tensorsOf(p: Pending): Tensor[] {
     // dFdg is another record's fused output (gate.c's): that record owns it.
     return [p.fused?.t, p.tokenState, p.topk?.ids, p.topk?.values].filter((t): t is Tensor => t !== undefined);
@@ -434,7 +432,7 @@ export class Capture {
 
   /** Reads every record enqueued so far back in one transfer, releases their tensors, and returns them. */
   async collect(): Promise<CaptureRecord[]> {
-    this.releaseA();
+    this.heldA = null;
     this.replay = null;
     const pending = this.pending;
     this.pending = [];
@@ -543,7 +541,7 @@ export class Capture {
   dispose(): void {
     this.disposed = true;
     this.replay = null;
-    this.releaseA();
+    this.heldA = null;
     for (const p of this.pending) for (const t of Capture.tensorsOf(p)) t.dispose();
     this.pending = [];
   }

@@ -80,11 +80,8 @@ interface InputSegments {
 interface LayerWeights {
   softmax: boolean;
   attnNorm: Tensor;
-  /** All projections of attn_norm(h) in one matrix; q, k, v, g and the gates' weights are views of it. */
+  /** All projections of attn_norm(h) (q, k, v, gates, output gate g) in one matrix, by row segment. */
   inProj: { w: Tensor; bias: Tensor; seg: InputSegments };
-  q: Tensor;
-  k: Tensor;
-  v: Tensor;
   o: Tensor;
   qConv?: Tensor;
   kConv?: Tensor;
@@ -94,7 +91,6 @@ interface LayerWeights {
   gv?: GateWeights;
   fmapQ?: { w: Tensor; b: Tensor };
   fmapK?: { w: Tensor; b: Tensor };
-  g?: Tensor;
   gNorm?: Tensor;
   gNormBias?: Tensor;
   mlpNorm: Tensor;
@@ -211,9 +207,6 @@ export class GpuModel {
           softmax,
           attnNorm,
           inProj: { w: inW, bias: inB, seg },
-          q: view('q') as Tensor,
-          k: view('k') as Tensor,
-          v: view('v') as Tensor,
           o: await up(`${p}attn.o_proj.weight`),
           mlpNorm: await up(`${p}mlp_norm.weight`),
           gateUp: ctx.tensor([2 * c.intermediateSize, c.hiddenSize], 'f32', `${p}mlp.gate_up`),
@@ -241,8 +234,6 @@ export class GpuModel {
             L.fmapQ = { w: await up(`${p}attn.fmap_q.weight`), b: await up(`${p}attn.fmap_q.bias`) };
             L.fmapK = { w: await up(`${p}attn.fmap_k.weight`), b: await up(`${p}attn.fmap_k.bias`) };
           }
-          const g = view('g');
-          if (g) L.g = g;
           const gn = await maybe(`${p}attn.g_norm.weight`);
           if (gn) L.gNorm = gn;
           const gnb = await maybe(`${p}attn.g_norm.bias`);
@@ -422,7 +413,6 @@ async function packStep(
   return { packed, packedOffsets, offsets, dims };
 }
 
-/** Applies a gate projection (full or low rank) to x [T, H] → logits [T, out]. */
 /**
  * Gate logits from the gate's input-projection output `first` (the logits themselves for a full-rank
  * gate; z = x·W0ᵀ for a low-rank one, which goes through W1 here).
