@@ -132,9 +132,9 @@ function tiled(
   tile: MatmulTile,
   e: Epilogue,
   info: { op: string; layer?: number | undefined },
-  segments?: readonly MatmulSegment[],
-  glu = false,
+  variant: { segments?: readonly MatmulSegment[]; glu?: boolean } = {},
 ): void {
+  const { segments, glu = false } = variant;
   const { M, N, K } = dims;
   const vec4 = K % 4 === 0 && N % 4 === 0 && K > 0 && (segments ?? []).every((g) => g.rows % 4 === 0);
   const kernel = ctx.kernel({
@@ -230,7 +230,7 @@ export function matmul(ctx: GpuContext, a: MatmulArgs): Tensor {
   const e: Epilogue = { bias: a.bias, residual: a.residual, inplace };
   if (M * N === 0) return y;
   const info = { op, layer: a.layer };
-  if (tile) tiled(ctx, a.x, a.w, y, { M, N, K }, false, tile, e, info, undefined, a.glu === true);
+  if (tile) tiled(ctx, a.x, a.w, y, { M, N, K }, false, tile, e, info, { glu: a.glu === true });
   else gemv(ctx, a.x, a.w, y, { M, N, K }, e, info, a.gemvThreadsPerRow);
   return y;
 }
@@ -281,7 +281,7 @@ export function matmulSegments(ctx: GpuContext, a: MatmulSegmentsArgs): { out: T
   const out = ctx.tensor([M * N], 'f32', `${op}.out`);
   notAliased(out, [a.x, a.w, a.bias]);
   const parts = segs.map((g, i) => out.region(M * g.row, [M, g.rows], a.names?.[i] ?? `${op}.${i}`));
-  if (M > 0) tiled(ctx, a.x, a.w, out, { M, N, K }, false, tile, { bias: a.bias, inplace: false }, { op, layer: a.layer }, segs);
+  if (M > 0) tiled(ctx, a.x, a.w, out, { M, N, K }, false, tile, { bias: a.bias, inplace: false }, { op, layer: a.layer }, { segments: segs });
   return { out, parts };
 }
 
