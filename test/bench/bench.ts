@@ -39,6 +39,12 @@ const want = (name: string): boolean => !only || only.includes(name);
 const results: Record<string, unknown> = {};
 const now = (): number => performance.now();
 
+/** The median (the upper one of an even count); sorts xs in place. */
+function median(xs: number[]): number {
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)] as number;
+}
+
 /** Median wall time (ms) of `fn` (which only encodes work) after warm-up, synced each repeat. */
 async function timeIt(ctx: GpuContext, fn: () => void, repeat = full ? 10 : 2, warmup = full ? 3 : 1): Promise<number> {
   for (let i = 0; i < warmup; i++) fn();
@@ -50,8 +56,7 @@ async function timeIt(ctx: GpuContext, fn: () => void, repeat = full ? 10 : 2, w
     await ctx.sync();
     times.push(now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  return median(times);
 }
 
 /** Median over `inner` back-to-back launches per sync (amortizes submit/sync overhead). */
@@ -335,8 +340,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
       if (r > 0 || runs === 1) times.push(now() - t0); // the first of several runs compiles and is discarded
       peakBytes = ctx.memory.peakBytes;
     }
-    times.sort((a, b) => a - b);
-    return { ms: times[Math.floor(times.length / 2)] as number, peakBytes };
+    return { ms: median(times), peakBytes };
   }
 
   const out: Record<string, unknown> = { T, config: base };
@@ -360,8 +364,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     // The ratio from alternating plain / captured runs (drift hits both alike): median of the pairs.
     const capPairs: number[] = [];
     for (let i = 0; i < repeat; i++) capPairs.push((await prefillMs(sR, ids, withCapture, 1)).ms / (await prefillMs(sR, ids, {}, 1)).ms);
-    capPairs.sort((a, b) => a - b);
-    const captureRatio = capPairs[Math.floor(capPairs.length / 2)] as number;
+    const captureRatio = median(capPairs);
     // Where capture's time goes: the same run without the readback, and its kernels by GPU time.
     let capNoRead: Capture | null = null;
     const capturedGpu = await prefillMs(sR, ids, {
@@ -430,12 +433,11 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
       const g1 = await prefillMs(sG, idsG, {}, 1);
       if (i > 0) pairs.push(r1.ms / g1.ms);
     }
-    pairs.sort((a, b) => a - b);
+    const timeRatio = median(pairs); // sorts pairs: [0] and at(-1) below are the extremes
     sR.dispose();
     // Peak memory: GLA alone (ReGLA's was taken above with only ReGLA loaded).
     const g = await prefillMs(sG, idsG);
     const r = out as { reglaPrefillMs: number; reglaPeakBytes: number };
-    const timeRatio = pairs[Math.floor(pairs.length / 2)] as number;
     Object.assign(out, {
       glaPrefillMs: g.ms,
       glaPeakBytes: g.peakBytes,
