@@ -5,7 +5,8 @@
 # Needs the token streams (node samples/corpus/build.mjs && node samples/corpus/tokenize.mjs) and
 # PyTorch (/usr/bin/python3 with Debian's python3-torch, or the H200 machine's).
 #   samples/train/train_samples.sh [name ...]      (default: every variant; JOBS parallel workers;
-#   STEPS and BATCH change the one budget for every model: 500 steps of 8 × 256 tokens by default)
+#   STEPS and BATCH change the one budget for every model: 500 steps of 8 × 256 tokens by default;
+#   CHUNK the training recurrence's chunk size, 16 by default: the chunked form is exact for any chunk)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 PY=${PY:-/usr/bin/python3}
@@ -13,7 +14,7 @@ JOBS=${JOBS:-2}
 THREADS=${THREADS:-1}
 # The one budget shared by every variant.
 BUDGET="--steps ${STEPS:-500} --batch ${BATCH:-8} --seq-len 256 --lr 2e-3 --warmup 50 --min-lr-ratio 0.1 --wd 0.1
-        --clip 1.0 --chunk-size 16 --eval-every 100 --eval-batches 16 --seed 0"
+        --clip 1.0 --chunk-size ${CHUNK:-16} --eval-every 100 --eval-batches 16 --seed 0"
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || mapfile -t names < <($PY -c 'import json; print("\n".join(json.load(open("samples/train/variants.json"))["variants"]))')
 MODELS_DIR=${MODELS_DIR:-samples/models}
