@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 [[ -f samples/corpus/out/train.bin ]] || { echo "samples/corpus/out/train.bin missing: carry samples/corpus/out" >&2; exit 1; }
 nvidia-smi --query-gpu=name,memory.used --format=csv,noheader || true
 out=${OUT:-.train/out}
-mkdir -p "$out"
+mkdir -p "$out" .train
 export MODELS_DIR=.train/models PY=${PY:-python3} JOBS=${JOBS:-10} THREADS=1
 export BATCH=${BATCH:-32} CHUNK=${CHUNK:-64}
 if [[ -z ${STEPS:-} ]]; then
