@@ -3,9 +3,11 @@
 //   node test/bench/compare.mjs ours.json ref.json
 import { readFileSync } from 'node:fs';
 
-const [oursFile, refFile] = process.argv.slice(2);
+const [oursFile, refFile, ieeeFile] = process.argv.slice(2);
 const ours = JSON.parse(readFileSync(oursFile, 'utf8'));
 const ref = JSON.parse(readFileSync(refFile, 'utf8'));
+// Optional: fla timed again with TRITON_F32_DEFAULT=ieee (exact f32 dots, as ours).
+const ieee = ieeeFile ? JSON.parse(readFileSync(ieeeFile, 'utf8')) : null;
 const f = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const lines = [`reference: ${ref.device}, torch ${ref.torch}${ref.fla_error ? ` (fla: ${ref.fla_error})` : ''}`];
 if (ours.matmul && ref.matmul) {
@@ -17,9 +19,11 @@ if (ours.bandwidth && ref.bandwidth) {
 for (const row of ours.gla_chunk_fla_shape ?? []) {
   const r = (ref.gla ?? []).find((x) => x.T === row.T && x.B === row.B);
   if (!r) continue;
+  const ri = (ieee?.gla ?? []).find((x) => x.T === row.T && x.B === row.B);
   lines.push(
     `chunked GLA B=${row.B} H=${row.H} D=${row.D} T=${row.T}: ours ${f(row.chunkMs, 3)} ms` +
-      (r.flaChunkMs ? `, fla chunk_gla ${f(r.flaChunkMs, 3)} ms → ${f(row.chunkMs / r.flaChunkMs)}× fla` : '') +
+      (r.flaChunkMs ? `, fla chunk_gla ${f(r.flaChunkMs, 3)} ms → ${f(row.chunkMs / r.flaChunkMs)}× fla (TF32 dots)` : '') +
+      (ri?.flaChunkMs ? `, fla ieee ${f(ri.flaChunkMs, 3)} ms → ${f(row.chunkMs / ri.flaChunkMs)}× fla (f32 dots)` : '') +
       (r.torchChunkMs ? `, PyTorch chunked ${f(r.torchChunkMs, 3)} ms → ${f(row.chunkMs / r.torchChunkMs)}×` : '') +
       (r.sdpaMs ? `; PyTorch SDPA f32 ${f(r.sdpaMs, 3)} ms` : ''),
   );

@@ -17,7 +17,9 @@ mkdir -p "$out"
 bash .gpu/run.sh node .bench/bench.mjs --full --json "$out/ours.json" "$@" 2>&1 | grep -v 'artificially reduced' | tee "$out/ours.log"
 if [[ ${REF:-1} != 0 ]]; then
   FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/bench/reference.py "$out/ref.json" > "$out/ref.log" 2>&1 || tail -5 "$out/ref.log"
-  PATH="/tmp/gpu-bin:$PATH" node test/bench/compare.mjs "$out/ours.json" "$out/ref.json" | tee "$out/ratios.txt"
+  # fla again with exact f32 dots (Triton's default for f32 tl.dot is TF32 tensor cores).
+  FLA_ONLY=1 TRITON_F32_DEFAULT=ieee FLA_PATH=$PWD PYTHONUNBUFFERED=1 python3 test/bench/reference.py "$out/ref_ieee.json" > "$out/ref_ieee.log" 2>&1 || tail -5 "$out/ref_ieee.log"
+  PATH="/tmp/gpu-bin:$PATH" node test/bench/compare.mjs "$out/ours.json" "$out/ref.json" "$out/ref_ieee.json" | tee "$out/ratios.txt"
 fi
 if [[ ${FIXTURES:-0} != 0 ]]; then
   # fla interop fixtures (issue 3 item 7): checkpoints + logits from fla's own GLAForCausalLM (committed in

@@ -3,6 +3,9 @@
 Times (CUDA events, median of repeats after warm-up): f32 matmul 4096^3 with TF32 off; a chunked GLA
 written in plain PyTorch (f32, TF32 off); fla's chunk_gla on f32 inputs (when fla's source is on
 FLA_PATH); PyTorch causal SDPA f32. Writes JSON to argv[1].
+FLA_ONLY=1 times fla's chunk_gla alone: h200.sh runs it a second time with TRITON_F32_DEFAULT=ieee, so
+fla's tl.dot runs in exact f32 instead of its default TF32 (our kernels have no TF32: WGSL has no
+tensor cores), for a like-for-like ratio beside the default one.
 """
 import json, os, sys, types
 import torch
@@ -10,7 +13,8 @@ import torch
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 dev = 'cuda'
-out = {'device': torch.cuda.get_device_name(0), 'torch': torch.__version__}
+FLA_ONLY = os.environ.get('FLA_ONLY') == '1'
+out = {'device': torch.cuda.get_device_name(0), 'torch': torch.__version__, 'tritonF32': os.environ.get('TRITON_F32_DEFAULT', 'default')}
 
 
 def bench(fn, repeat=10, warmup=3):
@@ -26,18 +30,19 @@ def bench(fn, repeat=10, warmup=3):
     return times[len(times) // 2]
 
 
-n = 4096
-a = torch.randn(n, n, device=dev); b = torch.randn(n, n, device=dev)
-ms = bench(lambda: a @ b)
-out['matmul'] = {'n': n, 'ms': ms, 'tflops': 2 * n ** 3 / ms / 1e9}
-del a, b
+if not FLA_ONLY:
+    n = 4096
+    a = torch.randn(n, n, device=dev); b = torch.randn(n, n, device=dev)
+    ms = bench(lambda: a @ b)
+    out['matmul'] = {'n': n, 'ms': ms, 'tflops': 2 * n ** 3 / ms / 1e9}
+    del a, b
 
-# Streaming bandwidth: a + b -> c over 256 MiB operands.
-m = 64 * 1024 * 1024
-x = torch.rand(m, device=dev); y = torch.rand(m, device=dev); z = torch.empty_like(x)
-ms = bench(lambda: torch.add(x, y, out=z), repeat=20)
-out['bandwidth'] = {'ms': ms, 'tbPerS': 3 * m * 4 / ms / 1e9}
-del x, y, z
+    # Streaming bandwidth: a + b -> c over 256 MiB operands.
+    m = 64 * 1024 * 1024
+    x = torch.rand(m, device=dev); y = torch.rand(m, device=dev); z = torch.empty_like(x)
+    ms = bench(lambda: torch.add(x, y, out=z), repeat=20)
+    out['bandwidth'] = {'ms': ms, 'tbPerS': 3 * m * 4 / ms / 1e9}
+    del x, y, z
 
 
 def chunk_gla_torch(q, k, v, g, scale, C=64):
@@ -91,17 +96,19 @@ for B, T in ((8, 2048), (8, 8192), (4, 16384)):
     v = torch.randn(B, T, H, D, device=dev)
     g = torch.nn.functional.logsigmoid(torch.randn(B, T, H, D, device=dev) + 2) / 16
     row = {'T': T, 'B': B, 'H': H, 'D': D}
-    if T <= 8192:
+    if T <= 8192 and not FLA_ONLY:
         row['torchChunkMs'] = bench(lambda: chunk_gla_torch(q, k, v, g, D ** -0.5), repeat=3, warmup=1)
     if fla_chunk is not None:
         try:
             row['flaChunkMs'] = bench(lambda: fla_chunk(q, k, v, g, scale=D ** -0.5, output_final_state=True), repeat=10)
         except Exception as e:
             out['fla_error'] = repr(e)
-    qh, kh, vh = (t.transpose(1, 2) for t in (q, k, v))
-    row['sdpaMs'] = bench(lambda: torch.nn.functional.scaled_dot_product_attention(qh, kh, vh, is_causal=True), repeat=5)
+    if not FLA_ONLY:
+        qh, kh, vh = (t.transpose(1, 2) for t in (q, k, v))
+        row['sdpaMs'] = bench(lambda: torch.nn.functional.scaled_dot_product_attention(qh, kh, vh, is_causal=True), repeat=5)
+        del qh, kh, vh
     gla.append(row)
-    del q, k, v, g, qh, kh, vh
+    del q, k, v, g
     torch.cuda.empty_cache()
 out['gla'] = gla
 json.dump(out, open(sys.argv[1], 'w'), indent=2)
