@@ -5,7 +5,8 @@
 # Needs the token streams (node samples/corpus/build.mjs && node samples/corpus/tokenize.mjs) and
 # PyTorch (/usr/bin/python3 with Debian's python3-torch, or the H200 machine's).
 #   samples/train/train_samples.sh [name ...]      (default: every variant; JOBS parallel workers;
-#   STEPS and BATCH change the one budget for every model: 500 steps of 8 × 256 tokens by default;
+#   STEPS and BATCH change the one budget for every model: 500 steps of 8 × 256 tokens by default
+#   (the bundled models: h200.sh, 1000 × 32 × 256 with CHUNK=64);
 #   CHUNK the training recurrence's chunk size, 16 by default: the chunked form is exact for any chunk)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
