@@ -45,52 +45,62 @@ fn src(i: u32) -> VT {
 }
 #endif
 
-// U units per thread, 256 apart (each warp's accesses stay coalesced), every load issued before the
-// first store so that U loads per operand are in flight (one unit per thread left the H200 at ~74 %
-// of its streaming bandwidth; the shared GPU notes measured 2.78 → 4.08 TB/s for a copy unrolled by 4).
-const U: u32 = 4u;
+// Operands of one unit (b unused by the one-input ops).
+struct Unit {
+  a: VT,
+  b: VT,
+}
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i0 = (wid.x + wid.y * 65535u) * (256u * U) + lid;
-  var v0: array<VT, U>;
-#if OP == add || OP == swiglu
-  var v1: array<VT, U>;
-#endif
-  for (var k = 0u; k < U; k++) {
-    let i = i0 + k * 256u;
-    if (i < P.n) {
+fn load(i: u32) -> Unit {
+  var u: Unit;
+  if (i < P.n) {
 #if OP == add
 #if INPLACE
-      v0[k] = y[i];
+    u.a = y[i];
 #else
-      v0[k] = a[i];
+    u.a = a[i];
 #endif
-      v1[k] = b[i];
+    u.b = b[i];
 #elif OP == swiglu
-      let t = i / P.cols;
-      let c = i % P.cols;
-      v0[k] = x[t * 2u * P.cols + c];
-      v1[k] = x[t * 2u * P.cols + P.cols + c];
+    let t = i / P.cols;
+    let c = i % P.cols;
+    u.a = x[t * 2u * P.cols + c];
+    u.b = x[t * 2u * P.cols + P.cols + c];
 #else
-      v0[k] = src(i);
+    u.a = src(i);
 #endif
-    }
   }
-  for (var k = 0u; k < U; k++) {
-    let i = i0 + k * 256u;
-    if (i < P.n) {
+  return u;
+}
+
+fn store(i: u32, u: Unit) {
+  if (i < P.n) {
 #if OP == add
-      y[i] = v0[k] + v1[k];
+    y[i] = u.a + u.b;
 #elif OP == silu
-      let v = v0[k];
-      y[i] = v / (1.0 + exp(-v));
+    y[i] = u.a / (1.0 + exp(-u.a));
 #elif OP == scale
-      y[i] = P.s * v0[k];
+    y[i] = P.s * u.a;
 #elif OP == swiglu
-      let g = v0[k];
-      y[i] = g / (1.0 + exp(-g)) * v1[k];
+    y[i] = u.a / (1.0 + exp(-u.a)) * u.b;
 #endif
-    }
   }
+}
+
+// Four units per thread (ops/elementwise.ts UNITS_PER_THREAD), 256 apart so that each warp's accesses
+// stay coalesced, all loads issued before the first store so that four loads per operand are in
+// flight (one unit per thread left the H200 at ~74 % of its streaming bandwidth). Written out, not as
+// a loop over a private array: a dynamically indexed array went to local memory on the H200 (1.66
+// TB/s, 38 %).
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i0 = (wid.x + wid.y * 65535u) * 1024u + lid;
+  let u0 = load(i0);
+  let u1 = load(i0 + 256u);
+  let u2 = load(i0 + 512u);
+  let u3 = load(i0 + 768u);
+  store(i0, u0);
+  store(i0 + 256u, u1);
+  store(i0 + 512u, u2);
+  store(i0 + 768u, u3);
 }
