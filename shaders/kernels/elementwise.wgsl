@@ -87,14 +87,21 @@ fn store(i: u32, u: Unit) {
   }
 }
 
-// Four units per thread (ops/elementwise.ts UNITS_PER_THREAD), 256 apart so that each warp's accesses
-// stay coalesced, all loads issued before the first store so that four loads per operand are in
-// flight (one unit per thread left the H200 at ~74 % of its streaming bandwidth). Written out, not as
-// a loop over a private array: a dynamically indexed array went to local memory on the H200 (1.66
-// TB/s, 38 %).
+// UNITS (1, 2 or 4; ops/elementwise.ts UNITS_PER_THREAD picks) units per thread, 256 apart so that
+// each warp's accesses stay coalesced, all loads issued before the first store so that UNITS loads
+// per operand are in flight. Written out, not as a loop over a private array (which may go to local
+// memory). `npm run bench -- --only bandwidth` times each.
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i0 = (wid.x + wid.y * 65535u) * 1024u + lid;
+  let i0 = (wid.x + wid.y * 65535u) * (256u * ${UNITS}u) + lid;
+#if UNITS == 1
+  store(i0, load(i0));
+#elif UNITS == 2
+  let u0 = load(i0);
+  let u1 = load(i0 + 256u);
+  store(i0, u0);
+  store(i0 + 256u, u1);
+#else
   let u0 = load(i0);
   let u1 = load(i0 + 256u);
   let u2 = load(i0 + 512u);
@@ -103,4 +110,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   store(i0 + 256u, u1);
   store(i0 + 512u, u2);
   store(i0 + 768u, u3);
+#endif
 }

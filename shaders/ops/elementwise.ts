@@ -11,8 +11,9 @@ import { ceilDiv, grid } from './util.js';
 const SOURCES = sourcesFor('elementwise.wgsl', source);
 
 type Op = 'add' | 'silu' | 'scale' | 'swiglu';
-/** kernels/elementwise.wgsl U: units each thread handles. */
-const UNITS_PER_THREAD = 4;
+/** Units each thread handles (kernels/elementwise.wgsl UNITS: 1, 2 or 4). */
+export type UnitsPerThread = 1 | 2 | 4;
+const UNITS_PER_THREAD: UnitsPerThread = 4;
 
 function run(
   ctx: GpuContext,
@@ -20,20 +21,21 @@ function run(
   vec4: boolean,
   units: number,
   bindings: Tensor[],
-  p: { cols?: number; s?: number; inplace?: boolean },
+  p: { cols?: number; s?: number; inplace?: boolean; unitsPerThread?: UnitsPerThread },
   info: { flops: number; bytes: number },
 ): void {
   if (units === 0) return;
+  const u = p.unitsPerThread ?? UNITS_PER_THREAD;
   const kernel = ctx.kernel({
     file: 'elementwise.wgsl',
     sources: SOURCES,
-    defines: { OP: op, VEC4: vec4, INPLACE: p.inplace ?? false },
+    defines: { OP: op, VEC4: vec4, INPLACE: p.inplace ?? false, UNITS: u },
   });
   ctx.dispatch({
     kernel,
     params: params().u32(units).u32(p.cols ?? 0).f32(p.s ?? 0).u32(0).build(),
     bindings,
-    workgroups: grid(ceilDiv(units, 256 * UNITS_PER_THREAD)),
+    workgroups: grid(ceilDiv(units, 256 * u)),
     info: { kernel: 'elementwise', op, ...info },
   });
 }
@@ -44,8 +46,9 @@ function output(ctx: GpuContext, shape: readonly number[], out: Tensor | undefin
   return y;
 }
 
-/** y = a + b (same shapes). `out` may be a and/or b (in place). */
-export function add(ctx: GpuContext, a: Tensor, b: Tensor, out?: Tensor): Tensor {
+/** y = a + b (same shapes). `out` may be a and/or b (in place). `unitsPerThread` overrides the
+ *  default layout (the bench compares them). */
+export function add(ctx: GpuContext, a: Tensor, b: Tensor, out?: Tensor, unitsPerThread?: UnitsPerThread): Tensor {
   expectShape(a, a.shape);
   expectShape(b, a.shape);
   const y = output(ctx, a.shape, out, 'add.out');
@@ -55,9 +58,9 @@ export function add(ctx: GpuContext, a: Tensor, b: Tensor, out?: Tensor): Tensor
   const info = { flops: n, bytes: 12 * n };
   const ia = a.buffer === y.buffer;
   const ib = b.buffer === y.buffer;
-  if (ia && ib) run(ctx, 'scale', vec4, units, [y], { s: 2, inplace: true }, info);
-  else if (ia || ib) run(ctx, 'add', vec4, units, [ia ? b : a, y], { inplace: true }, info);
-  else run(ctx, 'add', vec4, units, [a, b, y], {}, info);
+  if (ia && ib) run(ctx, 'scale', vec4, units, [y], { s: 2, inplace: true, unitsPerThread }, info);
+  else if (ia || ib) run(ctx, 'add', vec4, units, [ia ? b : a, y], { inplace: true, unitsPerThread }, info);
+  else run(ctx, 'add', vec4, units, [a, b, y], { unitsPerThread }, info);
   return y;
 }
 

@@ -91,8 +91,17 @@ async function benchBandwidth(ctx: GpuContext): Promise<void> {
   const out = ctx.tensor([n], 'f32', 'out');
   const ms = await timeBatch(ctx, () => add(ctx, a, b, out), full ? 20 : 2);
   const tbs = (3 * n * 4) / ms / 1e9;
-  results['bandwidth'] = { elements: n, addMs: ms, tbPerS: tbs, fractionOf443: tbs / 4.43 };
-  console.log(`elementwise add ${n} f32: ${ms.toFixed(3)} ms → ${tbs.toFixed(2)} TB/s (${((tbs / 4.43) * 100).toFixed(0)}% of 4.43 TB/s)`);
+  // The same add with each thread layout the kernel offers (the default is one of them).
+  const byUnits: Record<number, number> = {};
+  for (const u of [1, 2, 4] as const) {
+    const msU = await timeBatch(ctx, () => add(ctx, a, b, out, u), full ? 20 : 2);
+    byUnits[u] = (3 * n * 4) / msU / 1e9;
+  }
+  results['bandwidth'] = { elements: n, addMs: ms, tbPerS: tbs, fractionOf443: tbs / 4.43, tbPerSByUnitsPerThread: byUnits };
+  console.log(
+    `elementwise add ${n} f32: ${ms.toFixed(3)} ms → ${tbs.toFixed(2)} TB/s (${((tbs / 4.43) * 100).toFixed(0)}% of 4.43 TB/s); ` +
+      `by units per thread: ${Object.entries(byUnits).map(([u, t]) => `${u}: ${t.toFixed(2)} TB/s`).join(', ')}`,
+  );
   [a, b, out].forEach((t) => t.dispose());
 }
 

@@ -10,7 +10,8 @@ import { checkLeaks, getContext } from './gpu.js';
 checkLeaks();
 
 describe('elementwise vs float64 twins', () => {
-  // 4 units per thread, 256 threads: 9392 = 4·(2·1024 + 300) vec4s ends inside a third workgroup.
+  // 4 units per thread, 256 threads: 9392 = 4·(2·1024 + 300) vec4s ends inside a third workgroup
+  // (1 or 2 per thread: inside the 10th / 5th).
   for (const n of [1, 7, 1024, 4099, 9392]) {
     it(`add / silu / scale, n=${n}`, async () => {
       const ctx = await getContext();
@@ -26,6 +27,13 @@ describe('elementwise vs float64 twins', () => {
       const ry = expectClose(await ctx.readF32(y), silu64(a), { rtol: 4e-6, atol: 1e-6, label: 'silu' });
       const rz = expectClose(await ctx.readF32(z), scale64(a, -0.37), { rtol: 1e-6, atol: 1e-7, label: 'scale' });
       console.log(`n=${n}: worst rel add ${rs.worstRel.toExponential(2)}, silu ${ry.worstRel.toExponential(2)}, scale ${rz.worstRel.toExponential(2)}`);
+      // The other thread layouts the bench compares: the same sums, bit for bit.
+      const want = await ctx.readF32(s);
+      for (const u of [1, 2] as const) {
+        const su = add(ctx, ta, tb, undefined, u);
+        expect(await ctx.readF32(su), `add, ${u} unit(s) per thread`).toEqual(want);
+        su.dispose();
+      }
       [ta, tb, s, y, z].forEach((t) => t.dispose());
     });
   }
