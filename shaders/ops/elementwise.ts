@@ -21,7 +21,7 @@ function run(
   vec4: boolean,
   units: number,
   bindings: Tensor[],
-  p: { cols?: number; s?: number; inplace?: boolean; unitsPerThread?: UnitsPerThread },
+  p: { cols?: number; s?: number; inplace?: boolean; unitsPerThread?: UnitsPerThread | undefined },
   info: { flops: number; bytes: number },
 ): void {
   if (units === 0) return;
