@@ -13,6 +13,7 @@ import {
   Session,
   TensorDump,
   combineTaps,
+  joinChunks,
   configToJson,
   featureDim,
   writeSafetensors,
@@ -168,7 +169,7 @@ export async function cmdCapture(a: ReadonlyMap<string, string | number | boolea
     try {
       const session = await Session.load(ctx, c, folder.source);
       const capture = new Capture(ctx, { quantities, ...(layers ? { layers } : {}), bins, tokens, ...(heads ? { heads } : {}), topk });
-      const chunks = new Map<string, DumpChunk[]>();
+      const chunks: DumpChunk[] = [];
       const dump =
         points.length > 0 && stagingBytes > 0
           ? new TensorDump(ctx, {
@@ -176,12 +177,7 @@ export async function cmdCapture(a: ReadonlyMap<string, string | number | boolea
               layers: selected,
               tokens: [tokens.lo, tokens.hi],
               pool: { buffers: 0, bufferBytes: 256, maxBytes: stagingBytes },
-              onChunk: (ch) => {
-                const name = `layer.${ch.layer}.${ch.point}`;
-                const list = chunks.get(name);
-                if (list) list.push(ch);
-                else chunks.set(name, [ch]);
-              },
+              onChunk: (ch) => chunks.push(ch),
             })
           : null;
       try {
@@ -192,24 +188,9 @@ export async function cmdCapture(a: ReadonlyMap<string, string | number | boolea
         session.tap = null;
         await dump?.close();
         const records = await capture.collect();
-        const tensors: Array<[string, { shape: number[]; data: Float32Array }]> = [];
-        const tensorInfo: Array<{ name: string; shape: number[]; tokens: { lo: number; hi: number }; contiguous?: false }> = [];
-        for (const [name, list] of chunks) {
-          list.sort((x, y) => x.pos0 - y.pos0);
-          const first = list[0] as DumpChunk;
-          const last = list[list.length - 1] as DumpChunk;
-          const n = list.reduce((s, ch) => s + ch.rows, 0);
-          const data = new Float32Array(list.reduce((s, ch) => s + ch.data.length, 0));
-          let at = 0;
-          for (const ch of list) {
-            data.set(ch.data, at);
-            at += ch.data.length;
-          }
-          const shape = [n, ...first.rowShape];
-          tensors.push([name, { shape, data }]);
-          const span = { lo: first.pos0, hi: last.pos0 + last.rows };
-          tensorInfo.push({ name, shape, tokens: span, ...(span.hi - span.lo !== n ? { contiguous: false as const } : {}) });
-        }
+        const joined = joinChunks(chunks);
+        const tensors = joined.map((j): [string, { shape: number[]; data: Float32Array }] => [`layer.${j.layer}.${j.point}`, { shape: j.shape, data: j.data }]);
+        const tensorInfo = joined.map((j) => ({ name: `layer.${j.layer}.${j.point}`, shape: j.shape, tokens: j.tokens, ...(j.contiguous ? {} : { contiguous: false as const }) }));
         const s = dump?.stats;
         const dumpInfo = { chunks: s?.chunks ?? 0, bytes: s?.bytes ?? 0, dropped: s?.dropped ?? 0, droppedBytes: s?.droppedBytes ?? 0, failed: s?.failed ?? 0 };
         await mkdir(outDir, { recursive: true });

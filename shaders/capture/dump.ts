@@ -220,3 +220,42 @@ export class TensorDump implements AsyncIterable<DumpChunk> {
     for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
   }
 }
+
+/** One tensor assembled from a dump's chunks of one layer and point, rows in position order. */
+export interface JoinedTensor {
+  layer: number;
+  point: TapPoint;
+  /** [rows, ...rowShape]. */
+  shape: number[];
+  /** Absolute positions [lo, hi) spanned; `contiguous` false when chunks left gaps (dropped chunks). */
+  tokens: { lo: number; hi: number };
+  contiguous: boolean;
+  data: Float32Array;
+}
+
+/** Joins chunks into one tensor per (layer, point), in first-seen order. */
+export function joinChunks(chunks: readonly DumpChunk[]): JoinedTensor[] {
+  const groups = new Map<string, DumpChunk[]>();
+  for (const ch of chunks) {
+    const key = `${ch.layer}\u0000${ch.point}`;
+    const list = groups.get(key);
+    if (list) list.push(ch);
+    else groups.set(key, [ch]);
+  }
+  const out: JoinedTensor[] = [];
+  for (const list of groups.values()) {
+    list.sort((x, y) => x.pos0 - y.pos0);
+    const first = list[0] as DumpChunk;
+    const last = list[list.length - 1] as DumpChunk;
+    const rows = list.reduce((s, ch) => s + ch.rows, 0);
+    const data = new Float32Array(list.reduce((s, ch) => s + ch.data.length, 0));
+    let at = 0;
+    for (const ch of list) {
+      data.set(ch.data, at);
+      at += ch.data.length;
+    }
+    const tokens = { lo: first.pos0, hi: last.pos0 + last.rows };
+    out.push({ layer: first.layer, point: first.point, shape: [rows, ...first.rowShape], tokens, contiguous: tokens.hi - tokens.lo === rows, data });
+  }
+  return out;
+}
