@@ -13,6 +13,7 @@ export * from './model/session.js';
 export { forward64, cpuState, type CpuState } from './cpu/model.js';
 export { rowNll64 } from './cpu/sampling.js';
 export * from './model/safetensors.js';
+export * from './model/folder.js';
 
 // Ops, for tools that compose kernels directly (benchmarks, the profiler, custom experiments).
 export { rowNorm, type NormArgs } from './ops/norm.js';

@@ -3,6 +3,7 @@
 // touched) and the exact half-precision conversions (round-to-nearest-even, subnormals, inf, NaN).
 
 import { WeightsFormatError } from '../errors.js';
+import { utf8Decode } from './utf8.js';
 
 /** A malformed or unsupported safetensors file; the message names the file and the tensor. */
 export class SafetensorsError extends WeightsFormatError {}
@@ -39,41 +40,7 @@ function fail(source: string, what: string): never {
 }
 
 // ------------------------------------------------------------------------------------- UTF-8
-// The engine's lib is ES2022 only (no TextEncoder/TextDecoder typings), and headers are small.
-
-function utf8Decode(b: Uint8Array, source: string): string {
-  const units: number[] = [];
-  let out = '';
-  const bad = (i: number): never => fail(source, `header is not valid UTF-8 (byte ${i})`);
-  for (let i = 0; i < b.length; ) {
-    const c = b[i]!;
-    let cp: number;
-    let n: number;
-    if (c < 0x80) [cp, n] = [c, 0];
-    else if (c >= 0xc2 && c < 0xe0) [cp, n] = [c & 0x1f, 1];
-    else if (c >= 0xe0 && c < 0xf0) [cp, n] = [c & 0x0f, 2];
-    else if (c >= 0xf0 && c < 0xf5) [cp, n] = [c & 0x07, 3];
-    else return bad(i);
-    if (i + n >= b.length && n > 0) return bad(i);
-    for (let k = 1; k <= n; k++) {
-      const d = b[i + k]!;
-      if ((d & 0xc0) !== 0x80) return bad(i + k);
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    // Overlong forms, surrogates and code points past U+10FFFF are invalid UTF-8.
-    if ((n === 2 && cp < 0x800) || (n === 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return bad(i);
-    }
-    if (cp >= 0x10000) units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
-    else units.push(cp);
-    if (units.length >= 8192) {
-      out += String.fromCharCode(...units);
-      units.length = 0;
-    }
-    i += n + 1;
-  }
-  return out + String.fromCharCode(...units);
-}
+// The engine's lib is ES2022 only (no TextEncoder/TextDecoder typings); decoding lives in utf8.ts.
 
 function utf8Encode(s: string): Uint8Array {
   const out: number[] = [];
@@ -225,7 +192,7 @@ function isDtype(v: unknown): v is StDtype {
 }
 
 export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: string): StHeader {
-  const text = utf8Decode(headerBytes, source);
+  const text = utf8Decode(headerBytes, (i) => fail(source, `header is not valid UTF-8 (byte ${i})`));
   let json: unknown;
   try {
     json = JSON.parse(text);
