@@ -49,5 +49,5 @@ export { hasSoftmaxLayers, softmaxBaselineConfig } from './profile/sweep.js';
 export type { ValueGate, EffectiveAttentionTensor } from './capture/attention.js';
 
 // Full tensors through a pool of staging buffers (never stalls generation), and tap composition.
-export { TensorDump, combineTaps, type DumpChunk, type DumpStats, type TensorDumpOptions } from './capture/dump.js';
+export { TensorDump, combineTaps, joinChunks, type DumpChunk, type DumpStats, type JoinedTensor, type TensorDumpOptions } from './capture/dump.js';
 export { StagingPool, type StagingBuffer, type StagingPoolOptions, type StagingStats } from './gpu/staging.js';
