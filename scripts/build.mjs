@@ -53,6 +53,8 @@ export async function bundle(entry, outfile, { platform = 'node', minify = false
     format: 'esm',
     target: node ? 'node20' : 'es2022',
     external: node ? ['webgpu', 'electron'] : [],
+    jsx: 'automatic',
+    ...(node ? {} : { define: { 'process.env.NODE_ENV': '"production"' } }),
     banner: { js: [banner, node ? NODE_ESM_BANNER : ''].filter(Boolean).join('\n') },
     minify,
     sourcemap,
@@ -95,17 +97,19 @@ export async function buildPreload(outDir = 'dist') {
   return out;
 }
 
-/** The renderer page: main.js + index.html + style.css in one folder. */
+/** The renderer page: main.js (React, production build) + index.html + style.css in one folder. */
 export async function buildRenderer(outDir = 'dist/renderer', { minify = true } = {}) {
   const dir = resolve(ROOT, outDir);
   await mkdir(dir, { recursive: true });
   await build({
     ...common,
-    entryPoints: [join(ROOT, 'renderer/main.ts')],
+    entryPoints: [join(ROOT, 'renderer/main.tsx')],
     outfile: join(dir, 'main.js'),
     platform: 'browser',
     format: 'esm',
     target: ELECTRON_CHROME,
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
     minify,
     sourcemap: 'linked',
   });

@@ -1,0 +1,347 @@
+// The app shell: boots the engine on the host's WebGPU, lists the bundled samples and opens one
+// (no setup needed), then lays out the prompt & output panel beside the tabbed panels, the
+// toolbar (model, layer, head, scale), the command palette, the shortcut sheet and notices.
+// Global keys: Ctrl/Cmd+Shift+P palette, ? help, 1–9 panels, Esc clears the locked token,
+// [ ] layer, { } head.
+
+import { useCallback, useEffect, useMemo, useState, type JSX } from 'react';
+import { currentHost, openGpu, type Host, type SampleEntry } from './host/host.js';
+import { PANELS, panelById } from './panels/registry.js';
+import { PromptPanel } from './panels/prompt/PromptPanel.js';
+import { Runner, describe } from './session/runner.js';
+import { ServicesContext } from './session/RunnerContext.js';
+import { currentRun, useStore } from './state/store.js';
+import type { ModelRef } from './state/types.js';
+import { CommandPalette, HelpSheet, type Command } from './ui/CommandPalette.js';
+import { panelPng, panelSvg } from './ui/exportPanel.js';
+import { captureFiles } from './session/export.js';
+import { toChromeTrace, toCsv, type ModelConfig } from '../shaders/index.js';
+
+/** The sample opened on first launch. */
+const DEFAULT_SAMPLE = 'regla';
+
+function sampleRef(e: SampleEntry): ModelRef {
+  return { key: `sample:${e.name}`, name: e.name, kind: 'sample', variant: e.name, about: e.about, parameters: e.parameters };
+}
+
+let folderCounter = 0;
+
+export function App({ host: given }: { host?: Host }): JSX.Element {
+  // One host for the app's life (a fresh object per render would re-run every effect that uses it).
+  const [host] = useState<Host>(() => given ?? currentHost());
+  const [runner, setRunner] = useState<Runner | null>(null);
+  const [samples, setSamples] = useState<SampleEntry[]>([]);
+  const [fatal, setFatal] = useState<string | null>(null);
+  const st = useStore;
+  const panel = useStore((s) => s.panel);
+  const paletteOpen = useStore((s) => s.paletteOpen);
+  const helpOpen = useStore((s) => s.helpOpen);
+  const models = useStore((s) => s.models);
+  const activeModel = useStore((s) => s.activeModel);
+  const progress = useStore((s) => s.progress);
+  const notices = useStore((s) => s.notices);
+  const gpu = useStore((s) => s.gpu);
+  const layer = useStore((s) => s.layer);
+  const head = useStore((s) => s.head);
+  const scale = useStore((s) => s.scale);
+  const run = useStore(currentRun);
+  const config = useStore((s) => (s.activeModel ? s.loaded[s.activeModel]?.config : undefined));
+
+  const openSample = useCallback(
+    async (r: Runner, e: SampleEntry) => {
+      const ref = sampleRef(e);
+      await r.load(ref, host.sampleFolder(e));
+      st.getState().setActiveModel(ref.key);
+    },
+    [host, st],
+  );
+
+  // Boot: GPU, samples, the default sample.
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      const ctx = await openGpu();
+      if (cancelled) return;
+      const info = ctx.device.adapterInfo;
+      st.getState().setGpu({ adapter: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter', features: [...ctx.features], quantized: null });
+      ctx.device.lost
+        .then((l) => {
+          if (l.reason !== 'destroyed') st.getState().notify('error', `GPU device lost (${l.reason}): ${l.message}. Reload to start a new session; your runs stay listed.`);
+        })
+        .catch(() => undefined);
+      const r = new Runner(ctx);
+      setRunner(r);
+      const list = await host.listSamples();
+      if (cancelled) return;
+      setSamples(list);
+      st.getState().setModels(list.map(sampleRef));
+      const first = list.find((e) => e.name === DEFAULT_SAMPLE) ?? list[0];
+      if (first) await openSample(r, first);
+      document.body.dataset['state'] = 'ready';
+    })().catch((e: unknown) => {
+      setFatal(describe(e));
+      document.body.dataset['state'] = 'error';
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [host, openSample, st]);
+
+  const chooseModel = useCallback(
+    async (key: string) => {
+      if (!runner) return;
+      const e = samples.find((x) => `sample:${x.name}` === key);
+      try {
+        if (e) await openSample(runner, e);
+        else if (runner.isOpen(key)) st.getState().setActiveModel(key);
+      } catch (err) {
+        st.getState().notify('error', describe(err));
+      }
+    },
+    [runner, samples, openSample, st],
+  );
+
+  const openFolder = useCallback(
+    async (reader: Awaited<ReturnType<Host['pickFolder']>>) => {
+      if (!runner || !reader) return;
+      const ref: ModelRef = { key: `folder:${reader.name}#${++folderCounter}`, name: reader.name, kind: 'folder', variant: 'folder' };
+      try {
+        const m = await runner.load(ref, reader);
+        st.getState().addModel({ ...ref, variant: m.config.modelType });
+        st.getState().setActiveModel(ref.key);
+        st.getState().notify('info', `Opened ${reader.name}`);
+      } catch (err) {
+        st.getState().notify('error', describe(err));
+      }
+    },
+    [runner, st],
+  );
+
+  const commands = useMemo<Command[]>(() => {
+    const s = st.getState();
+    const list: Command[] = PANELS.map((p, i) => ({ id: `panel.${p.id}`, title: `Show ${p.title}`, keys: i < 9 ? String(i + 1) : undefined, run: () => s.setPanel(p.id) } as Command));
+    list.push(
+      { id: 'model.open', title: 'Open Model Folder…', keys: 'Ctrl+O', run: () => void host.pickFolder().then(openFolder) },
+      { id: 'view.scale', title: 'Toggle linear / logit scale', keys: 'L', run: () => s.setScale(s.scale === 'linear' ? 'logit' : 'linear') },
+      { id: 'select.clear', title: 'Clear the locked token', keys: 'Esc', run: () => s.clearSelection() },
+      { id: 'layer.next', title: 'Next layer', keys: ']', run: () => s.setLayer(s.layer + 1) },
+      { id: 'layer.prev', title: 'Previous layer', keys: '[', run: () => s.setLayer(s.layer - 1) },
+      { id: 'help', title: 'Keyboard shortcuts', keys: '?', run: () => s.setHelpOpen(true) },
+      { id: 'palette', title: 'Command palette', keys: 'Ctrl+Shift+P', run: () => s.setPaletteOpen(true) },
+      { id: 'export.capture', title: 'Export Capture… (safetensors + JSON)', run: () => void exportCapture(host) },
+      { id: 'export.trace', title: 'Export Trace… (Chrome trace JSON for Perfetto)', run: () => void exportTrace(host, 'trace') },
+      { id: 'export.csv', title: 'Export kernel table as CSV…', run: () => void exportTrace(host, 'csv') },
+      { id: 'export.panel.png', title: 'Export Panel as PNG…', run: () => void exportPanel(host, 'png') },
+      { id: 'export.panel.svg', title: 'Export Panel as SVG…', run: () => void exportPanel(host, 'svg') },
+    );
+    for (const e of samples) list.push({ id: `sample.${e.name}`, title: `Open sample: ${e.name} — ${e.about}`, run: () => void chooseModel(`sample:${e.name}`) });
+    return list;
+  }, [samples, chooseModel, host, openFolder, st]);
+
+  // Global keys.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const s = st.getState();
+      const typing = e.target instanceof HTMLElement && (e.target.tagName === 'INPUT' || e.target.tagName === 'TEXTAREA' || e.target.tagName === 'SELECT' || e.target.isContentEditable);
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'p') {
+        e.preventDefault();
+        s.setPaletteOpen(!s.paletteOpen);
+        return;
+      }
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'o') {
+        e.preventDefault();
+        void host.pickFolder().then(openFolder);
+        return;
+      }
+      if (e.key === 'Escape') {
+        if (s.paletteOpen) s.setPaletteOpen(false);
+        else if (s.helpOpen) s.setHelpOpen(false);
+        else s.clearSelection();
+        return;
+      }
+      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === '?') s.setHelpOpen(!s.helpOpen);
+      else if (/^[1-9]$/.test(e.key)) {
+        const p = PANELS[Number(e.key) - 1];
+        if (p) s.setPanel(p.id);
+      } else if (e.key === ']') s.setLayer(s.layer + 1);
+      else if (e.key === '[') s.setLayer(s.layer - 1);
+      else if (e.key === '}') s.setHead(s.head + 1);
+      else if (e.key === '{') s.setHead(s.head - 1);
+      else if (e.key === 'l' || e.key === 'L') s.setScale(s.scale === 'linear' ? 'logit' : 'linear');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [host, openFolder, st]);
+
+  // Layer/head follow the model's shape.
+  useEffect(() => {
+    if (!config) return;
+    const s = st.getState();
+    if (s.layer >= config.numLayers) s.setLayer(config.numLayers - 1);
+    if (s.head >= config.numHeads) s.setHead(config.numHeads - 1);
+  }, [config, layer, head, st]);
+
+  const active = panelById(panel) ?? PANELS[0];
+  const ActivePanel = active?.Component;
+
+  return (
+    <ServicesContext.Provider value={{ runner, host }}>
+      <div
+        className="app"
+        onDragOver={(e) => e.preventDefault()}
+        onDrop={(e) => {
+          e.preventDefault();
+          const files = [...e.dataTransfer.files];
+          if (files.length > 0) void openFolder(host.droppedFolder(files));
+        }}
+      >
+        <header className="toolbar">
+          <h1>ReGLA Studio</h1>
+          <select value={activeModel ?? ''} onChange={(e) => void chooseModel(e.target.value)} data-testid="model-select" aria-label="Model">
+            {activeModel === null ? <option value="">(no model)</option> : null}
+            {models.map((m) => (
+              <option key={m.key} value={m.key}>
+                {m.kind === 'sample' ? `${m.name} (sample)` : m.name}
+              </option>
+            ))}
+          </select>
+          <button type="button" onClick={() => void host.pickFolder().then(openFolder)} title="Open Model Folder… (Ctrl+O)">
+            Open folder…
+          </button>
+          <label className="inline">
+            layer
+            <input type="number" min={0} max={config ? config.numLayers - 1 : 0} value={layer} onChange={(e) => st.getState().setLayer(Number(e.target.value))} data-testid="layer" />
+          </label>
+          <label className="inline">
+            head
+            <input type="number" min={0} max={config ? config.numHeads - 1 : 0} value={head} onChange={(e) => st.getState().setHead(Number(e.target.value))} data-testid="head" />
+          </label>
+          <label className="inline">
+            scale
+            <select value={scale} onChange={(e) => st.getState().setScale(e.target.value as 'linear' | 'logit')}>
+              <option value="linear">linear</option>
+              <option value="logit">logit</option>
+            </select>
+          </label>
+          <span className="spacer" />
+          {gpu ? (
+            <span className="badge" title={gpu.features.join(', ')} data-testid="gpu-badge">
+              {gpu.adapter} · {gpu.features.includes('timestamp-query') ? 'GPU timestamps' : 'CPU timing only'}
+            </span>
+          ) : null}
+          <button type="button" onClick={() => st.getState().setPaletteOpen(true)} title="Command palette (Ctrl+Shift+P)">
+            ⌘
+          </button>
+          <button type="button" onClick={() => st.getState().setHelpOpen(true)} title="Keyboard shortcuts (?)">
+            ?
+          </button>
+        </header>
+        {progress ? (
+          <div className="progress" role="progressbar" aria-valuenow={Math.round(progress.fraction * 100)}>
+            {progress.label} {Math.round(progress.fraction * 100)}%
+          </div>
+        ) : null}
+        {fatal ? (
+          <p className="error" data-testid="fatal">
+            {fatal}
+          </p>
+        ) : null}
+        <div className="workspace">
+          <PromptPanel />
+          <main className="panels">
+            <nav className="tabs" role="tablist">
+              {PANELS.map((p, i) => (
+                <button key={p.id} type="button" role="tab" aria-selected={p.id === active?.id} className={p.id === active?.id ? 'active' : ''} onClick={() => st.getState().setPanel(p.id)} title={`${p.description} (${i + 1})`} data-testid={`tab-${p.id}`}>
+                  {p.title}
+                </button>
+              ))}
+            </nav>
+            <div className="panel-body" data-panel={active?.id}>
+              {ActivePanel ? <ActivePanel /> : null}
+              {!run ? <p className="hint">No run yet: generate from the prompt panel.</p> : null}
+            </div>
+          </main>
+        </div>
+        <div className="notices">
+          {notices.map((n) => (
+            <div key={n.id} className={`notice ${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'}>
+              {n.text}
+              <button type="button" onClick={() => st.getState().dismiss(n.id)} aria-label="Dismiss">
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+        {paletteOpen ? <CommandPalette commands={commands} onClose={() => st.getState().setPaletteOpen(false)} /> : null}
+        {helpOpen ? <HelpSheet shortcuts={SHORTCUTS} onClose={() => st.getState().setHelpOpen(false)} /> : null}
+      </div>
+    </ServicesContext.Provider>
+  );
+}
+
+/** The current run and its model's config, or a notice saying why there is nothing to export. */
+function exportable(): { run: NonNullable<ReturnType<typeof currentRun>>; config: ModelConfig } | null {
+  const s = useStore.getState();
+  const run = currentRun(s);
+  const config = run ? s.loaded[run.model.key]?.config : undefined;
+  if (!run || !config) {
+    s.notify('error', 'Nothing to export: generate a run first.');
+    return null;
+  }
+  return { run, config };
+}
+
+async function exportCapture(host: Host): Promise<void> {
+  const x = exportable();
+  if (!x) return;
+  try {
+    const f = captureFiles(x.run, x.config);
+    const base = `regla-capture-${x.run.model.name}-${x.run.id}`;
+    await host.save(`${base}.json`, new Blob([f.json], { type: 'application/json' }));
+    await host.save(`${base}.safetensors`, new Blob([f.safetensors as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+  } catch (e) {
+    useStore.getState().notify('error', describe(e));
+  }
+}
+
+async function exportTrace(host: Host, kind: 'trace' | 'csv'): Promise<void> {
+  const x = exportable();
+  if (!x) return;
+  const report = x.run.profile;
+  if (!report) {
+    useStore.getState().notify('error', 'No kernel profile for this run yet: press Profile in the Kernels panel.');
+    return;
+  }
+  const gpu = useStore.getState().gpu;
+  const body = kind === 'trace' ? JSON.stringify(toChromeTrace(report, { ...(gpu ? { adapter: { description: gpu.adapter } } : {}) })) : toCsv(report);
+  await host.save(`regla-${kind === 'trace' ? 'trace.json' : 'kernels.csv'}`, new Blob([body], { type: kind === 'trace' ? 'application/json' : 'text/csv' }));
+}
+
+async function exportPanel(host: Host, kind: 'png' | 'svg'): Promise<void> {
+  const s = useStore.getState();
+  const root = document.querySelector<HTMLElement>('.panel-body');
+  if (!root) return;
+  try {
+    const blob = kind === 'png' ? await panelPng(root) : new Blob([panelSvg(root)], { type: 'image/svg+xml' });
+    await host.save(`regla-${s.panel}.${kind}`, blob);
+  } catch (e) {
+    s.notify('error', describe(e));
+  }
+}
+
+export const SHORTCUTS: ReadonlyArray<readonly [string, string]> = [
+  ['Ctrl/Cmd+Shift+P', 'command palette'],
+  ['?', 'this sheet'],
+  ['Ctrl/Cmd+O', 'open a model folder'],
+  ['Ctrl+Enter', 'generate (in the prompt)'],
+  ['1–9', 'show panel 1–9'],
+  ['hover a token', 'preview it in every panel'],
+  ['click a token', 'lock / unlock it'],
+  ['Esc', 'clear the locked token, close dialogs'],
+  ['[ / ]', 'previous / next layer'],
+  ['{ / }', 'previous / next head'],
+  ['L', 'linear / logit scale'],
+  ['W A S D', 'kernel timeline: zoom in, pan left, zoom out, pan right'],
+  ['F', 'kernel timeline: fit the selection'],
+];

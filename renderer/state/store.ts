@@ -1,0 +1,214 @@
+// The one zustand store, built from typed slices: the model catalog, runs (what each produced),
+// the token/layer/head selection every panel follows, compare mode and UI state. Actions live
+// next to their state; the session runner writes engine results with setState from outside React.
+// Panels read with narrow selectors (useStore((s) => s.x)).
+
+import { create, type StateCreator } from 'zustand';
+import type { LoadedModel, ModelRef, Run } from './types.js';
+
+// ---------------------------------------------------------------- catalog
+
+export interface CatalogSlice {
+  /** Models the host offers (bundled samples first), and those loaded on the GPU by key. */
+  models: ModelRef[];
+  loaded: Record<string, LoadedModel>;
+  /** The model the prompt panel runs. */
+  activeModel: string | null;
+  setModels: (models: ModelRef[]) => void;
+  addModel: (ref: ModelRef) => void;
+  setLoaded: (m: LoadedModel) => void;
+  setActiveModel: (key: string | null) => void;
+}
+
+const catalog: StateCreator<Store, [], [], CatalogSlice> = (set) => ({
+  models: [],
+  loaded: {},
+  activeModel: null,
+  setModels: (models) => set({ models }),
+  addModel: (ref) => set((s) => ({ models: [...s.models.filter((m) => m.key !== ref.key), ref] })),
+  setLoaded: (m) => set((s) => ({ loaded: { ...s.loaded, [m.ref.key]: m } })),
+  setActiveModel: (activeModel) => set({ activeModel }),
+});
+
+// ---------------------------------------------------------------- runs
+
+export interface RunsSlice {
+  runs: Record<string, Run>;
+  /** Run ids in creation order. */
+  runOrder: string[];
+  /** The run the single-run panels show. */
+  currentRun: string | null;
+  putRun: (run: Run) => void;
+  updateRun: (id: string, patch: Partial<Run> | ((r: Run) => Partial<Run>)) => void;
+  setCurrentRun: (id: string | null) => void;
+  removeRun: (id: string) => void;
+}
+
+const runs: StateCreator<Store, [], [], RunsSlice> = (set) => ({
+  runs: {},
+  runOrder: [],
+  currentRun: null,
+  putRun: (run) =>
+    set((s) => ({
+      runs: { ...s.runs, [run.id]: run },
+      runOrder: s.runOrder.includes(run.id) ? s.runOrder : [...s.runOrder, run.id],
+    })),
+  updateRun: (id, patch) =>
+    set((s) => {
+      const r = s.runs[id];
+      if (!r) return {};
+      const p = typeof patch === 'function' ? patch(r) : patch;
+      return { runs: { ...s.runs, [id]: { ...r, ...p } } };
+    }),
+  setCurrentRun: (currentRun) => set({ currentRun }),
+  removeRun: (id) =>
+    set((s) => {
+      const { [id]: _gone, ...rest } = s.runs;
+      void _gone;
+      return {
+        runs: rest,
+        runOrder: s.runOrder.filter((x) => x !== id),
+        currentRun: s.currentRun === id ? (s.runOrder.filter((x) => x !== id).at(-1) ?? null) : s.currentRun,
+        compare: s.compare.filter((x) => x !== id),
+      };
+    }),
+});
+
+// ---------------------------------------------------------------- selection
+
+export type GateQuantity = 'g' | 'r' | 'F' | 'logA';
+export type ValueScale = 'linear' | 'logit';
+export type TokenMetric = 'none' | 'logprob' | 'entropy' | 'gate' | 'stateNorm';
+
+export interface SelectionSlice {
+  /** Token position under the pointer (preview), and the locked one (click). */
+  hoverToken: number | null;
+  lockedToken: number | null;
+  layer: number;
+  head: number;
+  gateQuantity: GateQuantity;
+  scale: ValueScale;
+  tokenMetric: TokenMetric;
+  /** Saturation threshold eps: α (or g) within eps of 0 or 1 counts as saturated. */
+  threshold: number;
+  setHover: (pos: number | null) => void;
+  toggleLock: (pos: number) => void;
+  clearSelection: () => void;
+  setLayer: (layer: number) => void;
+  setHead: (head: number) => void;
+  setGateQuantity: (q: GateQuantity) => void;
+  setScale: (s: ValueScale) => void;
+  setTokenMetric: (m: TokenMetric) => void;
+  setThreshold: (eps: number) => void;
+}
+
+const selection: StateCreator<Store, [], [], SelectionSlice> = (set) => ({
+  hoverToken: null,
+  lockedToken: null,
+  layer: 0,
+  head: 0,
+  gateQuantity: 'F',
+  scale: 'linear',
+  tokenMetric: 'logprob',
+  threshold: 0.05,
+  setHover: (hoverToken) => set({ hoverToken }),
+  toggleLock: (pos) => set((s) => ({ lockedToken: s.lockedToken === pos ? null : pos })),
+  clearSelection: () => set({ lockedToken: null, hoverToken: null }),
+  setLayer: (layer) => set({ layer: Math.max(0, Math.floor(layer)) }),
+  setHead: (head) => set({ head: Math.max(0, Math.floor(head)) }),
+  setGateQuantity: (gateQuantity) => set({ gateQuantity }),
+  setScale: (scale) => set({ scale }),
+  setTokenMetric: (tokenMetric) => set({ tokenMetric }),
+  setThreshold: (threshold) => set({ threshold: Math.min(0.5, Math.max(1e-6, threshold)) }),
+});
+
+/** The token every panel highlights: the locked one, else the one under the pointer. */
+export function focusToken(s: Pick<SelectionSlice, 'hoverToken' | 'lockedToken'>): number | null {
+  return s.lockedToken ?? s.hoverToken;
+}
+
+// ---------------------------------------------------------------- compare
+
+export const MAX_COMPARE = 4;
+
+export interface CompareSlice {
+  /** Run ids shown side by side (2–4 to compare). */
+  compare: string[];
+  /** One colour/value scale across the compared runs. */
+  sharedScale: boolean;
+  toggleCompare: (runId: string) => void;
+  setSharedScale: (on: boolean) => void;
+}
+
+const compareSlice: StateCreator<Store, [], [], CompareSlice> = (set) => ({
+  compare: [],
+  sharedScale: true,
+  toggleCompare: (runId) =>
+    set((s) =>
+      s.compare.includes(runId)
+        ? { compare: s.compare.filter((x) => x !== runId) }
+        : { compare: [...s.compare, runId].slice(-MAX_COMPARE) },
+    ),
+  setSharedScale: (sharedScale) => set({ sharedScale }),
+});
+
+// ---------------------------------------------------------------- ui
+
+export interface Notice {
+  id: number;
+  kind: 'info' | 'error';
+  text: string;
+}
+
+export interface UiSlice {
+  /** The panel shown in the main area. */
+  panel: string;
+  paletteOpen: boolean;
+  helpOpen: boolean;
+  notices: Notice[];
+  /** Load progress of the model being opened (0–1), or null. */
+  progress: { label: string; fraction: number } | null;
+  gpu: { adapter: string; features: string[]; quantized: boolean | null } | null;
+  setPanel: (id: string) => void;
+  setPaletteOpen: (open: boolean) => void;
+  setHelpOpen: (open: boolean) => void;
+  notify: (kind: Notice['kind'], text: string) => void;
+  dismiss: (id: number) => void;
+  setProgress: (p: UiSlice['progress']) => void;
+  setGpu: (g: UiSlice['gpu']) => void;
+}
+
+let noticeId = 0;
+
+const ui: StateCreator<Store, [], [], UiSlice> = (set) => ({
+  panel: 'gates',
+  paletteOpen: false,
+  helpOpen: false,
+  notices: [],
+  progress: null,
+  gpu: null,
+  setPanel: (panel) => set({ panel }),
+  setPaletteOpen: (paletteOpen) => set({ paletteOpen }),
+  setHelpOpen: (helpOpen) => set({ helpOpen }),
+  notify: (kind, text) => set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeId, kind, text }] })),
+  dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+  setProgress: (progress) => set({ progress }),
+  setGpu: (gpu) => set({ gpu }),
+});
+
+// ---------------------------------------------------------------- the store
+
+export type Store = CatalogSlice & RunsSlice & SelectionSlice & CompareSlice & UiSlice;
+
+export const useStore = create<Store>()((...a) => ({
+  ...catalog(...a),
+  ...runs(...a),
+  ...selection(...a),
+  ...compareSlice(...a),
+  ...ui(...a),
+}));
+
+/** The current run, or null. */
+export function currentRun(s: Store): Run | null {
+  return s.currentRun ? (s.runs[s.currentRun] ?? null) : null;
+}
