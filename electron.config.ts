@@ -14,6 +14,13 @@ export const START_URL = `${APP_ORIGIN}/index.html`;
 export const RENDERER_DIR = 'dist/renderer';
 export const PRELOAD_FILE = 'dist/main/preload/preload.cjs';
 
+/** The bundled sample models (relative to the app root), served at app://regla/samples/. */
+export const SAMPLES_DIR = 'samples/models';
+export const SAMPLES_PREFIX = '/samples/';
+
+/** Settings file, in app.getPath('userData'). */
+export const SETTINGS_FILE = 'settings.json';
+
 /**
  * `standard` gives the scheme an origin (so 'self' in the CSP means app://regla) and `secure`
  * makes it a secure context, which WebGPU requires.

@@ -1,11 +1,11 @@
 // The desktop skeleton, checked in Node without Electron: the IPC contract and its handler wrapper,
 // the app:// path resolution, the static Electron config (and that index.html's CSP matches it),
-// the build's output layout, and npm start's one-line refusal when Electron's binary is missing.
-import { spawnSync } from 'node:child_process';
+// the build's output layout, and npm start's fallback to the web host when Electron's binary is missing.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   APP_HOST,
   APP_ORIGIN,
@@ -191,15 +191,38 @@ describe('build and start', () => {
     expect(preload).not.toMatch(/^\s*(import|export)\s/m);
   });
 
-  it('npm start without an Electron binary prints one line and exits non-zero', () => {
-    const r = spawnSync(process.execPath, ['scripts/start.mjs'], {
+  it('npm start without an Electron binary says so in one line, serves the web host, and stops on Ctrl+C', async () => {
+    const child = spawn(process.execPath, ['scripts/start.mjs', '--no-build', '--port', '0'], {
       cwd: ROOT,
-      encoding: 'utf8',
       env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(tmp, 'no-electron-here') },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    expect(r.status).not.toBe(0);
-    const lines = (r.stdout + r.stderr).trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/Electron's binary is not installed.*node node_modules\/electron\/install\.js/);
-  });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+    try {
+      const url = await vi.waitFor(
+        () => {
+          const m = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
+          if (!m?.[1]) throw new Error(`no URL yet: ${stdout}${stderr}`);
+          return m[1];
+        },
+        { timeout: 15_000, interval: 50 },
+      );
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/Electron's binary is not installed.*node node_modules\/electron\/install\.js.*serving the same UI through the web host/);
+      expect(stdout.trim().split('\n')).toHaveLength(1);
+      // The same UI: the web host's samples listing answers.
+      const r = await fetch(`${url}/samples/index.json`);
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { models: unknown[] }).models.length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });
