@@ -139,7 +139,7 @@ function restrictedImports(at, typeImports = []) {
 // ---------------------------------------------------------------- the config
 
 export default defineConfig(
-  globalIgnores(['node_modules/', 'dist/', '.gpu/', '.bench/', '.scratch/', 'test-results/', 'fla/', 'coverage/', '**/*.d.ts']),
+  globalIgnores(['node_modules/', 'dist/', '.gpu/', '.bench/', '.scratch/', 'test-results/', 'fla/', 'coverage/', '**/*.d.ts', '**/*.d.mts']),
   {
     files: CODE,
     extends: [js.configs.recommended],

@@ -75,7 +75,9 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       if (cancelled) return;
       setSamples(list);
       st.getState().setModels(list.map(sampleRef));
-      const first = list.find((e) => e.name === DEFAULT_SAMPLE) ?? list[0];
+      const saved = await host.getSettings?.().catch(() => null);
+      if (saved?.panel && panelById(saved.panel)) st.getState().setPanel(saved.panel);
+      const first = list.find((e) => `sample:${e.name}` === saved?.lastModel) ?? list.find((e) => e.name === DEFAULT_SAMPLE) ?? list[0];
       if (first) await openSample(r, first);
       document.body.dataset['state'] = 'ready';
     })().catch((e: unknown) => {
@@ -173,6 +175,25 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [host, openFolder, st]);
+
+  // Menu commands (Electron's File / View menus): the same commands as the palette, by id.
+  useEffect(() => {
+    if (!host.onCommand) return;
+    return host.onCommand((c) => {
+      if (c.id.startsWith('recent.') && c.arg !== undefined && host.openPath) {
+        host.openPath(c.arg).then(openFolder, (e: unknown) => st.getState().notify('error', describe(e)));
+        return;
+      }
+      const cmd = commands.find((x) => x.id === c.id);
+      if (cmd) cmd.run();
+    });
+  }, [host, commands, openFolder, st]);
+
+  // Persist the renderer's part of the settings (the model and the panel shown), where the host keeps settings.
+  const panelNow = useStore((s) => s.panel);
+  useEffect(() => {
+    host.setSettings?.({ lastModel: activeModel, panel: panelNow }).catch(() => undefined);
+  }, [host, activeModel, panelNow]);
 
   // Layer/head follow the model's shape.
   useEffect(() => {

@@ -1,8 +1,12 @@
-// The renderer's only door to its host: navigator.gpu (→ the engine's GpuContext) and, inside
-// Electron, the preload's `window.api`. A plain browser has no `api`; callers handle both.
+// The renderer's only door to its host (Netron's idea): navigator.gpu (→ the engine's GpuContext),
+// model folders (bundled samples over HTTP, folders the user picks or drops), saving exports, and,
+// inside Electron, the preload's `window.api`. Two implementations of Host: web and Electron; the
+// rest of the renderer never touches either directly.
 
-import type { Api } from '../../main/ipc/contract.js';
-import { GpuContext } from '../../shaders/index.js';
+import type { Api, MenuCommand, Settings, SettingsPatch } from '../../main/ipc/contract.js';
+import { GpuContext, type FolderReader } from '../../shaders/index.js';
+import { electronHost } from './electron.js';
+import { fileListFolder, httpFolder } from './folder.js';
 
 declare global {
   interface Window {
@@ -25,4 +29,91 @@ export async function openGpu(): Promise<GpuContext> {
     throw new NoWebGpuError('this browser has no WebGPU (navigator.gpu is missing); Chromium needs --enable-unsafe-webgpu on Linux');
   }
   return GpuContext.create(navigator.gpu, { label: 'renderer' });
+}
+
+/** One entry of samples/models/index.json (written by samples/train/report.py --index). */
+export interface SampleEntry {
+  name: string;
+  path: string;
+  about: string;
+  model_type: string;
+  parameters: number;
+  train_tokens: number;
+  golden_perplexity: number;
+}
+
+export interface Host {
+  readonly kind: 'web' | 'electron';
+  /** The bundled samples (empty when the host has none). */
+  listSamples(): Promise<SampleEntry[]>;
+  /** A bundled sample's folder. */
+  sampleFolder(entry: SampleEntry): FolderReader;
+  /** Asks the user for a model folder; null when cancelled. */
+  pickFolder(): Promise<FolderReader | null>;
+  /** A folder dropped on the window. */
+  droppedFolder(files: File[]): FolderReader;
+  /** Saves an export (a download in the browser, a save dialog in Electron). */
+  save(name: string, data: Blob): Promise<void>;
+  // Electron only (undefined in the browser):
+  /** Reopens a folder by path (File → Open Recent sends 'recent.<i>' with the path). */
+  openPath?(path: string): Promise<FolderReader>;
+  /** Menu commands ('model.open', 'recent.<i>', 'export.trace', 'palette', 'help', ...); returns the unsubscribe. */
+  onCommand?(listener: (command: MenuCommand) => void): () => void;
+  /** Persisted settings (recent folders, window state, last model, panel). */
+  getSettings?(): Promise<Settings>;
+  /** Persists the renderer's fields (last model, panel). */
+  setSettings?(patch: SettingsPatch): Promise<Settings>;
+}
+
+/** Where the page finds the bundled samples: beside it (web host and app:// both serve them there). */
+const SAMPLES = './samples';
+
+async function listSamplesOver(base: string): Promise<SampleEntry[]> {
+  const r = await fetch(`${base}/index.json`);
+  if (!r.ok) return [];
+  const j = (await r.json()) as { models?: SampleEntry[] };
+  return Array.isArray(j.models) ? j.models : [];
+}
+
+/** Files chosen with a directory picker (<input webkitdirectory>), or null when cancelled. */
+function chooseDirectory(): Promise<File[] | null> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.webkitdirectory = true;
+    input.multiple = true;
+    input.addEventListener('change', () => resolve(input.files && input.files.length > 0 ? Array.from(input.files) : null), { once: true });
+    input.addEventListener('cancel', () => resolve(null), { once: true });
+    input.click();
+  });
+}
+
+function download(name: string, data: Blob): void {
+  const url = URL.createObjectURL(data);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The plain-browser host (npm run web, and npm start where Electron is missing). */
+export function webHost(base = SAMPLES): Host {
+  return {
+    kind: 'web',
+    listSamples: () => listSamplesOver(base),
+    sampleFolder: (entry) => httpFolder(`${base}/${entry.path}/`),
+    pickFolder: async () => {
+      const files = await chooseDirectory();
+      return files ? fileListFolder(files) : null;
+    },
+    droppedFolder: (files) => fileListFolder(files),
+    save: async (name, data) => download(name, data),
+  };
+}
+
+/** The host this page runs in. */
+export function currentHost(): Host {
+  const api = electronApi();
+  return api ? electronHost(api, webHost()) : webHost();
 }
