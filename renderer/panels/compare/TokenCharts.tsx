@@ -1,0 +1,164 @@
+// Per-token comparisons of the compared runs over the shared token window: each run's log p of its
+// own tokens (one line per run), an approximate KL(p_0 ‖ p_i) between next-token distributions
+// where the runs' prefixes agree, and a table of mean log p / perplexity per run.
+
+import { useMemo, type JSX, type MouseEvent } from 'react';
+import { focusToken, useStore } from '../../state/store.js';
+import type { Run } from '../../state/types.js';
+import { runColor, seriesChart, type SeriesChart, type TokenWindow } from '../../viz/compare.js';
+import { commonPrefix, finiteMean, klSeries, logprobSeries, logprobSummary, sameTokens } from './logic.js';
+
+const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : '—');
+const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '—');
+
+export function TokenCharts({ runs, view, width }: { runs: Run[]; view: TokenWindow; width: number }): JSX.Element {
+  const focus = useStore(focusToken);
+  const base = runs[0];
+  const lp = useMemo(() => runs.map((r) => logprobSeries(r.tokens)), [runs]);
+  const kl = useMemo(() => (base ? runs.slice(1).map((r) => klSeries(base.tokens, r.tokens)) : []), [runs, base]);
+  const prefixes = runs.map((r) => commonPrefix(base?.tokens ?? [], r.tokens));
+  const allSame = runs.every((r) => base !== undefined && sameTokens(base.tokens, r.tokens));
+  const lpChart = useMemo(() => seriesChart(lp, view, width, 170, [0]), [lp, view, width]);
+  const klChart = useMemo(() => seriesChart(kl, view, width, 130, [0]), [kl, view, width]);
+  const minPrefix = Math.min(...prefixes.slice(1));
+  const promptLen = base?.promptLength ?? 0;
+
+  return (
+    <section className="cmp-token-charts">
+      <h2>log p of each run’s own tokens</h2>
+      <LineChart chart={lpChart} colors={runs.map((_, i) => runColor(i))} focus={focus} yLabel="log p (nats)" testId="cmp-logprob" shadeFrom={null} promptLength={promptLen} />
+      <SummaryTable runs={runs} prefixes={prefixes} kl={kl} />
+      {runs.length > 1 ? (
+        <>
+          <h2>≈ KL(p₀ ‖ pᵢ) per token, from the top-3 alternatives (an approximation)</h2>
+          {allSame ? null : (
+            <p className="hint" style={{ margin: '2px 0' }} data-testid="cmp-kl-note">
+              Needs identical sequences: KL at token t compares the distributions that predicted it, which condition on tokens 0…t−1, so it is shown only up to where the runs part
+              {Number.isFinite(minPrefix) ? ` (token ${minPrefix}; shaded after)` : ''}.
+            </p>
+          )}
+          <LineChart chart={klChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="≈ KL (nats)" testId="cmp-kl" shadeFrom={allSame ? null : minPrefix + 1} promptLength={promptLen} />
+          <p className="hint" style={{ margin: '2px 0' }}>
+            The runs keep only each position’s top 3 next-token probabilities, so this KL is computed on the partition {'{'}top-3 ids of either run{'}'} ∪ {'{'}the rest{'}'}, spreading each run’s leftover mass over
+            the ids it did not keep. It is exact only when the top 3 hold all the mass; the exact KL needs the full logits (a scoring API in the runner).
+          </p>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function LineChart({ chart, colors, focus, yLabel, testId, shadeFrom, promptLength }: { chart: SeriesChart; colors: string[]; focus: number | null; yLabel: string; testId: string; shadeFrom: number | null; promptLength: number }): JSX.Element {
+  const setHover = useStore((s) => s.setHover);
+  const toggleLock = useStore((s) => s.toggleLock);
+  const p = chart.plot;
+  const posAt = (e: MouseEvent<SVGSVGElement>): number | null => {
+    const r = e.currentTarget.getBoundingClientRect();
+    return chart.posAt(e.clientX - r.left);
+  };
+  const colW = chart.x(1) - chart.x(0);
+  const edge = (pos: number): number => Math.min(p.right, Math.max(p.left, chart.x(pos) - colW / 2));
+  return (
+    <svg
+      width={chart.width}
+      height={chart.height}
+      role="img"
+      aria-label={yLabel}
+      data-testid={testId}
+      style={{ cursor: 'crosshair', display: 'block' }}
+      onMouseMove={(e) => setHover(posAt(e))}
+      onMouseLeave={() => setHover(null)}
+      onClick={(e) => {
+        const pos = posAt(e);
+        if (pos !== null) toggleLock(pos);
+      }}
+    >
+      {promptLength > 0 ? <rect x={p.left} y={p.top} width={Math.max(0, edge(promptLength) - p.left)} height={p.bottom - p.top} fill="var(--fg)" opacity={0.04} /> : null}
+      {shadeFrom !== null ? <rect x={edge(shadeFrom)} y={p.top} width={Math.max(0, p.right - edge(shadeFrom))} height={p.bottom - p.top} fill="var(--bad)" opacity={0.07} /> : null}
+      <g className="axis">
+        <line x1={p.left} x2={p.right} y1={p.bottom} y2={p.bottom} />
+        <line x1={p.left} x2={p.left} y1={p.top} y2={p.bottom} />
+        {chart.yTicks.map((t) => (
+          <g key={t.value} transform={`translate(${p.left},${t.at})`}>
+            <line x2={-4} />
+            <line x2={p.right - p.left} stroke="var(--line)" strokeOpacity={0.45} />
+            <text x={-6} dy="0.32em" textAnchor="end">
+              {t.label}
+            </text>
+          </g>
+        ))}
+        {chart.xTicks.map((t) => (
+          <g key={t.value} transform={`translate(${t.at},${p.bottom})`}>
+            <line y2={4} />
+            <text y={15} textAnchor="middle">
+              {t.label}
+            </text>
+          </g>
+        ))}
+        <text transform={`translate(10,${(p.top + p.bottom) / 2}) rotate(-90)`} textAnchor="middle">
+          {yLabel}
+        </text>
+        <text x={p.right} y={p.bottom + 20} textAnchor="end">
+          token
+        </text>
+        {promptLength > 0 ? (
+          <text x={p.left + 4} y={p.top + 10}>
+            prompt
+          </text>
+        ) : null}
+      </g>
+      {chart.paths.map((d, i) => (
+        <path key={i} d={d} fill="none" stroke={colors[i]} strokeWidth={1.8} strokeLinejoin="round" />
+      ))}
+      {focus !== null && chart.posAt(chart.x(focus)) === focus ? <line className="cursor" x1={chart.x(focus)} x2={chart.x(focus)} y1={p.top} y2={p.bottom} /> : null}
+    </svg>
+  );
+}
+
+function SummaryTable({ runs, prefixes, kl }: { runs: Run[]; prefixes: number[]; kl: Float64Array[] }): JSX.Element {
+  return (
+    <table className="cmp-summary" data-testid="cmp-summary" style={{ whiteSpace: 'nowrap', margin: '4px 0 8px' }}>
+      <thead>
+        <tr>
+          <th>run</th>
+          <th>model</th>
+          <th>tokens</th>
+          <th title="Mean log p over the prompt's tokens (the same text for every run with the same tokenizer)">prompt log p · ppl</th>
+          <th title="Mean log p of the tokens the run generated (its own text)">generated log p · ppl</th>
+          <th title="The first position whose token differs from run 0's (every token before it is identical)">first ≠ run 0</th>
+          <th title="Mean of the approximate per-token KL(p₀ ‖ pᵢ) over the positions where it is defined">mean ≈KL</th>
+          <th>decode tok/s</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r, i) => {
+          const pr = logprobSummary(r.tokens, 'prompt');
+          const gen = logprobSummary(r.tokens, 'generated');
+          const cp = prefixes[i] ?? 0;
+          const k = i > 0 ? kl[i - 1] : undefined;
+          const tps = r.stats.generated > 0 && r.stats.decodeMs > 0 ? (r.stats.generated / r.stats.decodeMs) * 1000 : NaN;
+          return (
+            <tr key={r.id}>
+              <td style={{ color: runColor(i) }}>
+                {i} · {r.id}
+              </td>
+              <td>{r.model.name}</td>
+              <td>
+                {r.promptLength} + {r.tokens.length - r.promptLength}
+              </td>
+              <td>
+                {f3(pr.mean)} · {f1(pr.perplexity)}
+              </td>
+              <td>
+                {f3(gen.mean)} · {f1(gen.perplexity)}
+              </td>
+              <td>{i === 0 ? '—' : cp >= r.tokens.length && cp >= (runs[0]?.tokens.length ?? 0) ? 'none (identical)' : `#${cp}`}</td>
+              <td>{k ? f3(finiteMean(k)) : '—'}</td>
+              <td>{f1(tps)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
