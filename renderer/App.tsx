@@ -180,8 +180,10 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
   useEffect(() => {
     if (!host.onCommand) return;
     return host.onCommand((c) => {
-      if (c.id.startsWith('recent.') && c.arg !== undefined && host.openPath) {
-        host.openPath(c.arg).then(openFolder, (e: unknown) => st.getState().notify('error', describe(e)));
+      // Open Recent: 'recent.<i>' names entry i of main's recent list; main resolves it (no path here).
+      const recent = /^recent\.(\d)$/.exec(c.id);
+      if (recent) {
+        host.openRecent?.(Number(recent[1])).then(openFolder, (e: unknown) => st.getState().notify('error', describe(e)));
         return;
       }
       const cmd = commands.find((x) => x.id === c.id);

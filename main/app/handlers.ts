@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import type { Channel, FileFilter, VersionInfo } from '../ipc/contract.js';
 import type { Implementation } from '../ipc/handle.js';
-import { modelDir, safeFileName, writeFileAtomic, type FolderAllowlist } from './files.js';
+import { modelDir, NamedError, safeFileName, writeFileAtomic, type FolderAllowlist } from './files.js';
 import { addRecent, type SettingsStore } from './settings.js';
 
 export interface HandlerDeps {
@@ -42,7 +42,15 @@ export function implementations(deps: HandlerDeps): Implementations {
       const dir = await deps.chooseDirectory();
       return dir === null ? null : open(dir);
     },
-    'folder:open': (path) => open(path),
+    // Called by the preload only, with the path it derived from a dropped File (see preload.ts).
+    'folder:drop': (path) => open(path),
+    // Resolved against main's own list: the renderer names an entry, never a path.
+    'folder:recent': (index) => {
+      const recent = deps.settings.current.recent;
+      const path = recent[index];
+      if (path === undefined) throw new NamedError('NoSuchRecent', `no recent folder ${index + 1} (there are ${recent.length})`);
+      return open(path);
+    },
     'folder:size': (folder, file) => deps.folders.size(folder, file),
     'folder:read': (folder, file, offset, length) => deps.folders.read(folder, file, offset, length),
     'file:save': async (suggestedName, bytes, filters) => {

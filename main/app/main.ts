@@ -102,9 +102,9 @@ function serveApp(root: string): void {
   });
 }
 
-/** menu:command to the focused window (or the main one). */
-function sendCommand(id: CommandId, arg?: string): void {
-  const payload = arg === undefined ? { id } : { id, arg };
+/** menu:command to the focused window (or the main one); never a path (recent.<i> is an index). */
+function sendCommand(id: CommandId): void {
+  const payload = { id };
   if (!isMenuCommand(payload)) return;
   const target = BrowserWindow.getFocusedWindow() ?? mainWindow;
   target?.webContents.send(EVENT.command, payload);

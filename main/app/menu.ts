@@ -9,8 +9,8 @@ import { MAX_RECENT, type CommandId } from '../ipc/contract.js';
 export type MenuItem = MenuItemConstructorOptions;
 
 export interface MenuActions {
-  /** Sends menu:command {id, arg} to the focused window. */
-  command(id: CommandId, arg?: string): void;
+  /** Sends menu:command {id} to the focused window (recent.<i>: the renderer asks main for entry i). */
+  command(id: CommandId): void;
   /** Empties the recent-folder list (main's own, the renderer is not involved). */
   clearRecent(): void;
 }
@@ -34,18 +34,18 @@ export function menuTemplate(
   options: MenuOptions = {},
 ): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin';
-  const item = (id: CommandId, label: string, accelerator?: string, arg?: string): MenuItemConstructorOptions => ({
+  const item = (id: CommandId, label: string, accelerator?: string): MenuItemConstructorOptions => ({
     id,
     label,
     ...(accelerator ? { accelerator } : {}),
-    click: () => actions.command(id, arg),
+    click: () => actions.command(id),
   });
 
   const shown = recent.slice(0, MAX_RECENT);
   const recentItems: MenuItemConstructorOptions[] =
     shown.length === 0
       ? [{ id: 'recent.none', label: 'No Recent Folders', enabled: false }]
-      : shown.map((path, i) => item(`recent.${i}`, escapeLabel(path), `CmdOrCtrl+${i + 1}`, path));
+      : shown.map((path, i) => item(`recent.${i}`, escapeLabel(path), `CmdOrCtrl+${i + 1}`));
 
   const file: MenuItemConstructorOptions = {
     label: mac ? 'File' : '&File',

@@ -5,7 +5,10 @@
 export const CHANNEL = {
   version: 'app:version',
   pickFolder: 'folder:pick',
-  openFolder: 'folder:open',
+  /** Only the preload calls it, with the path webUtils.getPathForFile gave for a dropped File. */
+  openDropped: 'folder:drop',
+  /** An entry of main's own recent list, by index: no path crosses IPC. */
+  openRecent: 'folder:recent',
   folderSize: 'folder:size',
   readFile: 'folder:read',
   saveFile: 'file:save',
@@ -18,7 +21,7 @@ export type Channel = (typeof CHANNEL)[keyof typeof CHANNEL];
 /** Events main sends to the renderer (webContents.send); the preload exposes a subscribe function each. */
 export const EVENT = { command: 'menu:command' } as const;
 
-/** Menu command ids without an argument; `recent.<i>` (i = 0…8) carries the folder's path. */
+/** Menu command ids; `recent.<i>` (i = 0…8) names an entry of main's recent list by index (no path). */
 export const COMMANDS = ['model.open', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help'] as const;
 export type StaticCommandId = (typeof COMMANDS)[number];
 export type CommandId = StaticCommandId | `recent.${number}`;
@@ -32,12 +35,17 @@ export const MAX_READ_BYTES = 64 * 1024 * 1024;
 /** The most bytes one file:save call writes. */
 export const MAX_SAVE_BYTES = 1024 * 1024 * 1024;
 
-/** True for a command payload main may send: a known id, and a string argument only for recent.<i>. */
-export function isMenuCommand(v: unknown): v is { id: CommandId; arg?: string } {
+/** The recent-list index in a `recent.<i>` command id (0…MAX_RECENT-1), else null. */
+export function recentIndex(id: string): number | null {
+  const m = /^recent\.(\d)$/.exec(id);
+  const i = m ? Number(m[1]) : NaN;
+  return i < MAX_RECENT ? i : null;
+}
+
+/** True for a command payload main may send: exactly {id} with a known id or recent.<0…8>; no argument, never a path. */
+export function isMenuCommand(v: unknown): v is { id: CommandId } {
   if (typeof v !== 'object' || v === null) return false;
-  const { id, arg, ...rest } = v as { id?: unknown; arg?: unknown };
+  const { id, ...rest } = v as { id?: unknown };
   if (Object.keys(rest).length > 0 || typeof id !== 'string') return false;
-  const recent = /^recent\.(\d)$/.exec(id);
-  if (recent) return Number(recent[1]) < MAX_RECENT && typeof arg === 'string' && arg.length > 0;
-  return (COMMANDS as readonly string[]).includes(id) && arg === undefined;
+  return recentIndex(id) !== null || (COMMANDS as readonly string[]).includes(id);
 }

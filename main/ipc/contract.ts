@@ -6,14 +6,22 @@
 // Channels (renderer → main, each answered with a Result):
 //   app:version                                   → VersionInfo
 //   folder:pick                                   → PickedFolder | null   (open-directory dialog)
-//   folder:open(path)                             → PickedFolder          (a dropped or recent folder)
+//   folder:drop(path)                             → PickedFolder          (preload only: a dropped File's path)
+//   folder:recent(index)                          → PickedFolder          (main's recent list, by index)
 //   folder:size(folder, file)                     → bytes | null          (folders picked/opened only)
 //   folder:read(folder, file, offset?, length?)   → Uint8Array            (≤ MAX_READ_BYTES a call)
 //   file:save(suggestedName, bytes, filters)      → saved path | null     (save dialog + atomic write)
 //   settings:get                                  → Settings
 //   settings:set(patch)                           → Settings              (the renderer's own fields)
-// Events (main → renderer): menu:command {id, arg?}.
+// Events (main → renderer): menu:command {id} (recent.<i> names the entry by index, no path).
 // Preload-only (no IPC): pathForFile(File) via webUtils.getPathForFile.
+//
+// The renderer never hands main a path to open: `window.api.openDropped` takes a File and the
+// preload derives its path itself (webUtils.getPathForFile answers '' for a File that page script
+// made, so a page cannot forge one), and Open Recent sends an index into main's own list. Paths
+// the renderer does send (folder:size, folder:read) only reach folders main has already allowed.
+// (This guards against page script, which sees window.api only. folder:drop still takes a path at
+// the IPC level: code running in the renderer process below the isolated world could invoke it.)
 
 import { z } from 'zod';
 import {
@@ -94,20 +102,23 @@ export type Settings = z.infer<typeof Settings>;
 export const SettingsPatch = Settings.pick({ lastModel: true, panel: true }).partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-/** A menu command sent on menu:command: a known id; `recent.<i>` carries the folder's path. */
+/** An index into main's recent list (Open Recent, Ctrl/Cmd+1…9). */
+export const RecentIndex = z.number().int().min(0).max(MAX_RECENT - 1);
+
+/** A menu command sent on menu:command: a known id only; `recent.<i>` names the entry by index. */
 export const MenuCommand = z
-  .strictObject({ id: z.string(), arg: z.string().optional() })
+  .strictObject({ id: z.string() })
   .refine(isMenuCommand, 'unknown menu command') as unknown as z.ZodType<MenuCommand>;
 export interface MenuCommand {
   id: CommandId;
-  arg?: string;
 }
 
 /** Channel name → argument tuple and response. One preload function per channel. */
 export const contract = {
   [CHANNEL.version]: { request: z.tuple([]), response: VersionInfo },
   [CHANNEL.pickFolder]: { request: z.tuple([]), response: PickedFolder.nullable() },
-  [CHANNEL.openFolder]: { request: z.tuple([FsPath]), response: PickedFolder },
+  [CHANNEL.openDropped]: { request: z.tuple([FsPath]), response: PickedFolder },
+  [CHANNEL.openRecent]: { request: z.tuple([RecentIndex]), response: PickedFolder },
   [CHANNEL.folderSize]: { request: z.tuple([FsPath, FileName]), response: ByteCount.nullable() },
   [CHANNEL.readFile]: {
     request: z.tuple([FsPath, FileName, ByteCount.optional(), ByteCount.max(MAX_READ_BYTES).optional()]),
@@ -142,8 +153,14 @@ export interface Api {
   version(): Promise<Result<VersionInfo>>;
   /** Native open-directory dialog; the folder is allowed for reading and added to the recent list. */
   pickFolder(): Promise<Result<PickedFolder | null>>;
-  /** A dropped or recent folder (or a file in it): must be a directory holding config.json. */
-  openFolder(path: string): Promise<Result<PickedFolder>>;
+  /**
+   * A dropped folder (or a file in it), which must hold config.json. Takes the File itself: the
+   * preload derives its path (webUtils.getPathForFile) and sends only that on folder:drop; a File
+   * that is not on disk (one page script made) fails with NotOnDisk and nothing reaches main.
+   */
+  openDropped(file: File): Promise<Result<PickedFolder>>;
+  /** Open Recent: entry `index` of main's recent list (NoSuchRecent when there is none). */
+  openRecent(index: number): Promise<Result<PickedFolder>>;
   folderSize(folder: string, file: string): Promise<Result<number | null>>;
   readFile(folder: string, file: string, offset?: number, length?: number): Promise<Result<Uint8Array>>;
   /** Save dialog, then an atomic write; the chosen path, or null when cancelled. */
@@ -152,7 +169,7 @@ export interface Api {
   setSettings(patch: SettingsPatch): Promise<Result<Settings>>;
   /** Subscribes to menu:command; returns the unsubscribe. */
   onCommand(listener: (command: MenuCommand) => void): () => void;
-  /** The path of a dropped File (webUtils.getPathForFile); '' for files not on disk. No IPC. */
+  /** The path of a dropped File (webUtils.getPathForFile); '' for files not on disk. No IPC; opens nothing. */
   pathForFile(file: File): string;
 }
 

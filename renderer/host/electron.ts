@@ -2,7 +2,8 @@
 // Host. Bundled samples come over app://regla/samples/ exactly as over HTTP (passed in from the
 // web host); folders the user picks, drops or reopens are read through main (folder:size /
 // folder:read, which only serve folders main has allowed); exports go through a save dialog and
-// an atomic write (file:save); menu commands arrive through onCommand.
+// an atomic write (file:save); menu commands arrive through onCommand. Opening a folder never
+// sends main a path: a drop hands the File to the preload (openDropped), Open Recent an index.
 
 import type { Api, FileFilter, MenuCommand, PickedFolder, Result, Settings, SettingsPatch } from '../../main/ipc/contract.js';
 import type { FolderReader } from '../../shaders/index.js';
@@ -68,11 +69,12 @@ export function ipcFolder(api: Api, folder: PickedFolder, chunk = READ_CHUNK): F
 }
 
 /**
- * A folder whose opening (folder:open) is under way: `name` is known at once (from the path),
- * every read waits for main's answer and fails with its error (e.g. NotAModelFolder).
+ * A dropped folder whose opening (openDropped → folder:drop) is under way: `name` is known at
+ * once (from the File's path, shown only), every read waits for main's answer and fails with its
+ * error (e.g. NotAModelFolder).
  */
-function openingFolder(api: Api, path: string, chunk: number): FolderReader {
-  const opened = api.openFolder(path).then((r) => ipcFolder(api, unwrap(r), chunk));
+function openingFolder(api: Api, file: File, path: string, chunk: number): FolderReader {
+  const opened = api.openDropped(file).then((r) => ipcFolder(api, unwrap(r), chunk));
   opened.catch(() => undefined); // reported by the first read, not as an unhandled rejection
   const last = baseName(path);
   // A dropped file (config.json, a shard) opens its folder: name the folder.
@@ -109,12 +111,12 @@ export function electronHost(api: Api, samples: Pick<Host, 'listSamples' | 'samp
       const first = files[0];
       const path = first ? api.pathForFile(first) : '';
       // Files not on disk (dragged from another app) are read in the page, as in a browser.
-      return path ? openingFolder(api, path, chunk) : fileListFolder(files);
+      return first && path ? openingFolder(api, first, path, chunk) : fileListFolder(files);
     },
     save: async (name, data) => {
       unwrap(await api.saveFile(name, new Uint8Array(await data.arrayBuffer()), filtersFor(name)));
     },
-    openPath: async (path) => ipcFolder(api, unwrap(await api.openFolder(path)), chunk),
+    openRecent: async (index) => ipcFolder(api, unwrap(await api.openRecent(index)), chunk),
     onCommand: (listener: (command: MenuCommand) => void) => api.onCommand(listener),
     getSettings: async (): Promise<Settings> => unwrap(await api.getSettings()),
     setSettings: async (patch: SettingsPatch): Promise<Settings> => unwrap(await api.setSettings(patch)),

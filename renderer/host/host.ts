@@ -55,8 +55,8 @@ export interface Host {
   /** Saves an export (a download in the browser, a save dialog in Electron). */
   save(name: string, data: Blob): Promise<void>;
   // Electron only (undefined in the browser):
-  /** Reopens a folder by path (File → Open Recent sends 'recent.<i>' with the path). */
-  openPath?(path: string): Promise<FolderReader>;
+  /** Reopens entry `index` of main's recent list (File → Open Recent sends 'recent.<index>'). */
+  openRecent?(index: number): Promise<FolderReader>;
   /** Menu commands ('model.open', 'recent.<i>', 'export.trace', 'palette', 'help', ...); returns the unsubscribe. */
   onCommand?(listener: (command: MenuCommand) => void): () => void;
   /** Persisted settings (recent folders, window state, last model, panel). */

@@ -1,16 +1,18 @@
 // The IPC contract's channels beyond app:version: each request tuple and response schema accepts
 // what the preload and main send and rejects what they must not, and the menu command payloads.
 import { describe, expect, it } from 'vitest';
-import { isMenuCommand } from '../../main/ipc/channels.js';
+import { isMenuCommand, recentIndex } from '../../main/ipc/channels.js';
 import {
   CHANNEL,
   EVENT,
   MAX_READ_BYTES,
+  MAX_RECENT,
   MenuCommand,
   Settings,
   SettingsPatch,
   contract,
   resultSchema,
+  type Api,
 } from '../../main/ipc/contract.js';
 import { READ_CHUNK } from '../../renderer/host/electron.js';
 
@@ -45,13 +47,34 @@ describe('folder channels', () => {
     expect(answers(CHANNEL.pickFolder, { path: '/m/regla', name: 'regla', extra: 1 })).toBe(false);
   });
 
-  it('folder:open takes one non-empty path without NUL', () => {
-    expect(ok(CHANNEL.openFolder, ['/m/regla'])).toBe(true);
-    expect(ok(CHANNEL.openFolder, [''])).toBe(false);
-    expect(ok(CHANNEL.openFolder, ['/m/a\0b'])).toBe(false);
-    expect(ok(CHANNEL.openFolder, [42])).toBe(false);
-    expect(ok(CHANNEL.openFolder, [])).toBe(false);
-    expect(ok(CHANNEL.openFolder, ['x'.repeat(5000)])).toBe(false);
+  it('folder:drop (the preload\'s, with a path it derived) takes one non-empty path without NUL', () => {
+    expect(CHANNEL.openDropped).toBe('folder:drop');
+    expect(ok(CHANNEL.openDropped, ['/m/regla'])).toBe(true);
+    expect(ok(CHANNEL.openDropped, [''])).toBe(false);
+    expect(ok(CHANNEL.openDropped, ['/m/a\0b'])).toBe(false);
+    expect(ok(CHANNEL.openDropped, [42])).toBe(false);
+    expect(ok(CHANNEL.openDropped, [])).toBe(false);
+    expect(ok(CHANNEL.openDropped, ['x'.repeat(5000)])).toBe(false);
+  });
+
+  it('folder:recent takes an index 0…8 into main\'s recent list, never a path', () => {
+    expect(CHANNEL.openRecent).toBe('folder:recent');
+    for (let i = 0; i < MAX_RECENT; i++) expect(ok(CHANNEL.openRecent, [i]), String(i)).toBe(true);
+    for (const bad of [[MAX_RECENT], [-1], [1.5], ['0'], ['/m/regla'], [], [0, 1], [Number.NaN]]) {
+      expect(ok(CHANNEL.openRecent, bad), JSON.stringify(bad)).toBe(false);
+    }
+    expect(answers(CHANNEL.openRecent, { path: '/m/regla', name: 'regla' })).toBe(true);
+  });
+
+  it('no channel that opens a folder is reachable through a string-taking Api function', () => {
+    expect(Object.keys(CHANNEL)).not.toContain('openFolder');
+    expect(Object.values(CHANNEL)).not.toContain('folder:open');
+    // Compile-time: the Api has no openFolder, and openDropped wants a File, not a path.
+    // @ts-expect-error openFolder(path) was removed from the renderer-facing Api
+    type _NoOpenFolder = Api['openFolder'];
+    const _dropTakesAFile: Parameters<Api['openDropped']>[0] extends string ? false : true = true;
+    const _recentTakesAnIndex: Parameters<Api['openRecent']>[0] extends number ? true : false = true;
+    expect([_dropTakesAFile, _recentTakesAnIndex]).toEqual([true, true]);
   });
 
   it('folder:size takes a folder and a file and answers a byte count or null', () => {
@@ -123,17 +146,24 @@ describe('settings', () => {
 });
 
 describe('menu:command payloads', () => {
-  it('accepts the known ids, recent.<0-8> with a path, and nothing else', () => {
+  it('accepts the known ids and recent.<0-8>, each without an argument (no path), and nothing else', () => {
     for (const id of ['model.open', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help']) {
       expect(isMenuCommand({ id }), id).toBe(true);
       expect(MenuCommand.safeParse({ id }).success, id).toBe(true);
       expect(isMenuCommand({ id, arg: '/x' }), id).toBe(false);
     }
-    expect(isMenuCommand({ id: 'recent.0', arg: '/m/regla' })).toBe(true);
-    expect(isMenuCommand({ id: 'recent.8', arg: '/m/regla' })).toBe(true);
-    expect(isMenuCommand({ id: 'recent.9', arg: '/m/regla' })).toBe(false);
-    expect(isMenuCommand({ id: 'recent.0' })).toBe(false);
-    expect(isMenuCommand({ id: 'recent.0', arg: '' })).toBe(false);
+    expect(isMenuCommand({ id: 'recent.0' })).toBe(true);
+    expect(isMenuCommand({ id: 'recent.8' })).toBe(true);
+    expect(MenuCommand.safeParse({ id: 'recent.3' }).success).toBe(true);
+    expect(isMenuCommand({ id: 'recent.9' })).toBe(false);
+    expect(isMenuCommand({ id: 'recent.10' })).toBe(false);
+    expect(isMenuCommand({ id: 'recent.x' })).toBe(false);
+    expect(isMenuCommand({ id: 'recent.0', arg: '/m/regla' })).toBe(false);
+    expect(MenuCommand.safeParse({ id: 'recent.0', arg: '/m/regla' }).success).toBe(false);
+    expect(recentIndex('recent.0')).toBe(0);
+    expect(recentIndex('recent.8')).toBe(8);
+    expect(recentIndex('recent.9')).toBeNull();
+    expect(recentIndex('palette')).toBeNull();
     expect(isMenuCommand({ id: 'reload' })).toBe(false);
     expect(isMenuCommand({ id: 'help', extra: 1 })).toBe(false);
     expect(isMenuCommand(null)).toBe(false);

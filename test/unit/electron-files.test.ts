@@ -289,13 +289,55 @@ describe('IPC handlers (fake dialogs, real files, makeHandler around each)', () 
     await expect(call(CHANNEL.folderSize, root, 'secret.txt')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
   });
 
-  it('folder:open validates the path (dropped folder or recent entry) before allowing it', async () => {
-    const { model } = modelFolder();
+  it('folder:drop validates the path the preload derived from a dropped File before allowing it', async () => {
+    const { model, root } = modelFolder();
     const { call } = setup();
     await expect(call(CHANNEL.folderSize, model, 'config.json')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
-    await expect(call(CHANNEL.openFolder, 'model')).resolves.toMatchObject({ ok: false, error: { name: 'BadPath' } });
-    await expect(call(CHANNEL.openFolder, join(model, 'config.json'))).resolves.toEqual({ ok: true, value: { path: model, name: 'model' } });
+    await expect(call(CHANNEL.openDropped, 'model')).resolves.toMatchObject({ ok: false, error: { name: 'BadPath' } });
+    await expect(call(CHANNEL.openDropped, root)).resolves.toMatchObject({ ok: false, error: { name: 'NotAModelFolder' } });
+    await expect(call(CHANNEL.folderSize, root, 'secret.txt')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
+    await expect(call(CHANNEL.openDropped, join(model, 'config.json'))).resolves.toEqual({ ok: true, value: { path: model, name: 'model' } });
     await expect(call(CHANNEL.folderSize, model, 'config.json')).resolves.toEqual({ ok: true, value: 22 });
+  });
+
+  it('folder:recent resolves an index against main\'s own recent list, then allows that folder', async () => {
+    const a = modelFolder().model;
+    const b = modelFolder().model;
+    const { call, settings, recentSeen } = setup();
+    await settings.update((s) => ({ ...s, recent: [a, b] }));
+    await expect(call(CHANNEL.folderSize, b, 'config.json')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
+    await expect(call(CHANNEL.openRecent, 1)).resolves.toEqual({ ok: true, value: { path: b, name: 'model' } });
+    await expect(call(CHANNEL.folderSize, b, 'config.json')).resolves.toEqual({ ok: true, value: 22 });
+    // Reopened: first in the list, and the menu is rebuilt.
+    expect(settings.current.recent).toEqual([b, a]);
+    expect(recentSeen.at(-1)).toEqual([b, a]);
+    // Only the one reopened: the other entry stays unreadable until it is opened too.
+    await expect(call(CHANNEL.folderSize, a, 'config.json')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
+  });
+
+  it('folder:recent: out of range → NoSuchRecent, a path or a bad index → ValidationError; nothing allowed', async () => {
+    const { model } = modelFolder();
+    const { call, settings } = setup();
+    await settings.update((s) => ({ ...s, recent: [model] }));
+    await expect(call(CHANNEL.openRecent, 1)).resolves.toMatchObject({ ok: false, error: { name: 'NoSuchRecent' } });
+    await expect(call(CHANNEL.openRecent, 8)).resolves.toMatchObject({ ok: false, error: { name: 'NoSuchRecent' } });
+    for (const bad of [9, -1, 0.5, '0', model]) {
+      await expect(call(CHANNEL.openRecent, bad), String(bad)).resolves.toMatchObject({ ok: false, error: { name: 'ValidationError' } });
+    }
+    await expect(call(CHANNEL.folderSize, model, 'config.json')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
+    expect(settings.current.recent).toEqual([model]);
+  });
+
+  it('folder:recent: an entry that lost its config.json → NotAModelFolder, a vanished one → NoSuchFolder; nothing allowed', async () => {
+    const { model } = modelFolder();
+    const gone = join(dir(), 'gone');
+    const { call, settings } = setup();
+    await settings.update((s) => ({ ...s, recent: [model, gone] }));
+    rmSync(join(model, 'config.json'));
+    await expect(call(CHANNEL.openRecent, 0)).resolves.toMatchObject({ ok: false, error: { name: 'NotAModelFolder' } });
+    await expect(call(CHANNEL.folderSize, model, 'model.safetensors')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
+    await expect(call(CHANNEL.openRecent, 1)).resolves.toMatchObject({ ok: false, error: { name: 'NoSuchFolder' } });
+    expect(settings.current.recent).toEqual([model, gone]);
   });
 
   it('file:save asks where (a safe default name), writes atomically and answers the path; cancel writes nothing', async () => {

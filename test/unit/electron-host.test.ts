@@ -1,7 +1,9 @@
 // The renderer's Electron host end to end in Node: electronHost → the real preload (window.api)
 // → a fake ipcRenderer that structured-clones arguments and answers like Electron's IPC →
 // makeHandler → the real main-process handlers → the file system. Opens a bundled sample through
-// it with the engine's openModelFolder, in small read chunks, and checks the bytes.
+// it with the engine's openModelFolder, in small read chunks, and checks the bytes. Also that the
+// page cannot make main open a folder by path: no Api function takes one, openDropped sends only
+// the path the preload derived from a real dropped File, and Open Recent sends an index.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,11 +47,12 @@ vi.mock('electron', () => ({
     },
     removeListener: (channel: string, fn: (event: unknown, payload: unknown) => void) => rec.listeners.get(channel)?.delete(fn),
   },
+  // As Electron's: throws for anything but a File, '' for a File not backed by a file on disk
+  // (one page script made), the path for Files the user dropped (here: registered in rec.paths).
   webUtils: {
     getPathForFile: (file: unknown) => {
-      const p = rec.paths.get(file);
-      if (p === undefined) throw new Error('not a File from a drop');
-      return p;
+      if (!(file instanceof File)) throw new TypeError('getPathForFile: expected a File');
+      return rec.paths.get(file) ?? '';
     },
   },
 }));
@@ -104,9 +107,32 @@ function diskReader(dir: string): FolderReader {
 const whole = (r: FolderReader, f: string) => r.read(f);
 
 describe('preload', () => {
-  it('exposes exactly one function per channel, plus onCommand and pathForFile', () => {
+  it('exposes exactly one function per channel, plus onCommand and pathForFile; none opens a folder by path', () => {
     expect(Object.keys(api).sort()).toEqual([...Object.keys(CHANNEL), 'onCommand', 'pathForFile'].sort());
     for (const v of Object.values(api)) expect(typeof v).toBe('function');
+    expect(api).not.toHaveProperty('openFolder');
+  });
+
+  it('openDropped refuses a File page script made, or a path string, with NotOnDisk: nothing sent, nothing allowed', async () => {
+    rec.invoked.length = 0;
+    const forged = new File(['{}'], 'config.json');
+    const asString = api.openDropped as unknown as (x: unknown) => ReturnType<Api['openDropped']>;
+    for (const attempt of [forged, SAMPLE, join(SAMPLE, 'config.json'), { name: SAMPLE, path: SAMPLE }, undefined]) {
+      const r = await asString(attempt);
+      expect(r, String(attempt)).toMatchObject({ ok: false, error: { name: 'NotOnDisk' } });
+    }
+    expect(rec.invoked).toEqual([]);
+    await expect(api.folderSize(SAMPLE, 'config.json')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
+    await expect(api.getSettings()).resolves.toMatchObject({ ok: true, value: { recent: [] } });
+  });
+
+  it('openDropped sends main only the path the preload derived from the dropped File', async () => {
+    const dropped = new File([], 'regla');
+    rec.paths.set(dropped, SAMPLE);
+    rec.invoked.length = 0;
+    await expect(api.openDropped(dropped)).resolves.toEqual({ ok: true, value: { path: SAMPLE, name: 'regla' } });
+    expect(rec.invoked).toEqual([{ channel: CHANNEL.openDropped, args: [SAMPLE] }]);
+    await expect(api.folderSize(SAMPLE, 'config.json')).resolves.toEqual({ ok: true, value: readFileSync(join(SAMPLE, 'config.json')).length });
   });
 
   it('maps each function to its channel and leaves off trailing undefined arguments', async () => {
@@ -126,18 +152,20 @@ describe('preload', () => {
     const off = api.onCommand((c) => got.push(c));
     const emit = (p: unknown) => rec.listeners.get(EVENT.command)?.forEach((fn) => fn({}, p));
     emit({ id: 'export.trace' });
-    emit({ id: 'recent.2', arg: '/m/regla' });
+    emit({ id: 'recent.2' });
+    emit({ id: 'recent.3', arg: '/m/regla' });
     emit({ id: 'rm -rf' });
     emit('palette');
     off();
     emit({ id: 'help' });
-    expect(got).toEqual([{ id: 'export.trace' }, { id: 'recent.2', arg: '/m/regla' }]);
+    expect(got).toEqual([{ id: 'export.trace' }, { id: 'recent.2' }]);
     expect(rec.listeners.get(EVENT.command)?.size).toBe(0);
   });
 
   it("pathForFile answers '' for files that are not on disk", () => {
     const f = new File(['x'], 'x.json');
     expect(api.pathForFile(f)).toBe('');
+    expect(api.pathForFile('/etc' as unknown as File)).toBe('');
     rec.paths.set(f, '/m/x.json');
     expect(api.pathForFile(f)).toBe('/m/x.json');
   });
@@ -183,13 +211,15 @@ describe('electronHost', () => {
     await expect(host.pickFolder()).rejects.toMatchObject({ name: 'NotAModelFolder' });
   });
 
-  it('droppedFolder: a dropped folder (or a file in it) opens through folder:open', async () => {
+  it('droppedFolder: a dropped folder (or a file in it) opens through openDropped (folder:drop)', async () => {
     const host = electronHost(api, samplesStub);
     const dropped = new File([], 'regla');
     rec.paths.set(dropped, SAMPLE);
+    rec.invoked.length = 0;
     const reader = host.droppedFolder([dropped]);
     expect(reader.name).toBe('regla');
     expect(JSON.parse(new TextDecoder().decode(await whole(reader, 'config.json')))).toEqual(JSON.parse(readFileSync(join(SAMPLE, 'config.json'), 'utf8')));
+    expect(rec.invoked.filter((c) => c.channel === CHANNEL.openDropped)).toEqual([{ channel: CHANNEL.openDropped, args: [SAMPLE] }]);
     const config = new File([], 'config.json');
     rec.paths.set(config, join(SAMPLE, 'config.json'));
     const viaFile = host.droppedFolder([config]);
@@ -221,11 +251,32 @@ describe('electronHost', () => {
     await expect(api.readFile(SAMPLE, 'model.safetensors', 0, MAX_READ_BYTES + 1)).resolves.toMatchObject({ ok: false, error: { name: 'ValidationError' } });
   });
 
-  it('openPath (Open Recent) reopens a folder by path; a vanished one gives NoSuchFolder', async () => {
+  it('openRecent (Open Recent) reopens entry i of main\'s list by index; out of range → NoSuchRecent; no config.json → NotAModelFolder', async () => {
     const host = electronHost(api, samplesStub);
-    const r = await host.openPath?.(SAMPLE);
+    await expect(host.getSettings?.()).resolves.toMatchObject({ recent: [SAMPLE] });
+    rec.invoked.length = 0;
+    const r = await host.openRecent?.(0);
+    expect(r?.name).toBe('regla');
     expect(await r?.size('config.json')).toBe(readFileSync(join(SAMPLE, 'config.json')).length);
-    await expect(host.openPath?.(join(work, 'gone'))).rejects.toMatchObject({ name: 'NoSuchFolder' });
+    expect(rec.invoked[0]).toEqual({ channel: CHANNEL.openRecent, args: [0] });
+    await expect(host.openRecent?.(1)).rejects.toMatchObject({ name: 'NoSuchRecent' });
+    await expect(host.openRecent?.(9)).rejects.toMatchObject({ name: 'ValidationError' });
+    // A model folder dropped earlier that has since lost its config.json.
+    const moved = join(work, 'moved');
+    mkdirSync(moved);
+    writeFileSync(join(moved, 'config.json'), '{}');
+    const f = new File([], 'moved');
+    rec.paths.set(f, moved);
+    const opened = await api.openDropped(f);
+    if (!opened.ok) throw new Error(opened.error.message);
+    await expect(host.getSettings?.()).resolves.toMatchObject({ recent: [opened.value.path, SAMPLE] });
+    rmSync(join(moved, 'config.json'));
+    await expect(host.openRecent?.(0)).rejects.toMatchObject({ name: 'NotAModelFolder' });
+    rmSync(moved, { recursive: true });
+    await expect(host.openRecent?.(0)).rejects.toMatchObject({ name: 'NoSuchFolder' });
+    // Reopening moves the entry first again.
+    await host.openRecent?.(1);
+    await expect(host.getSettings?.()).resolves.toMatchObject({ recent: [SAMPLE, opened.value.path] });
   });
 
   it('save: save dialog with a filter from the extension, then the bytes on disk; cancel is quiet', async () => {
@@ -244,14 +295,14 @@ describe('electronHost', () => {
   it('settings round-trip through settings:get / settings:set', async () => {
     const host = electronHost(api, samplesStub);
     await expect(host.setSettings?.({ panel: 'gates' })).resolves.toMatchObject({ panel: 'gates' });
-    await expect(host.getSettings?.()).resolves.toMatchObject({ panel: 'gates', recent: [SAMPLE] });
+    await expect(host.getSettings?.()).resolves.toMatchObject({ panel: 'gates', recent: [SAMPLE, expect.stringMatching(/moved$/)] });
   });
 
   it('unwraps failures into HostErrors carrying main\'s error name', async () => {
     const host = electronHost(api, samplesStub);
-    const e = await host.openPath?.('relative/path').catch((x: unknown) => x);
+    const e = await host.openRecent?.(8).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(HostError);
-    expect(e).toMatchObject({ name: 'BadPath' });
+    expect(e).toMatchObject({ name: 'NoSuchRecent' });
   });
 
   it('helpers', () => {

@@ -286,9 +286,10 @@ describe('Electron main process (against a fake electron module)', () => {
     w.sent.length = 0;
     (menuItem('export.trace')?.click as () => void)();
     (menuItem('recent.0')?.click as () => void)();
+    // recent.<i> carries its index only: the renderer asks main for entry i (folder:recent).
     expect(w.sent).toEqual([
       [EVENT.command, { id: 'export.trace' }],
-      [EVENT.command, { id: 'recent.0', arg: '/models/old' }],
+      [EVENT.command, { id: 'recent.0' }],
     ]);
   });
 
@@ -302,9 +303,15 @@ describe('Electron main process (against a fake electron module)', () => {
     await expect(rec.ipc.get(CHANNEL.readFile)?.(from, join(ROOT, 'samples/models/gla'), 'config.json')).resolves.toMatchObject({ ok: false, error: { name: 'ForbiddenFolder' } });
     expect(menuItem('recent.0')?.label).toBe(sample);
     expect(menuItem('recent.1')?.label).toBe('/models/old');
+    // Open Recent by index against main's list: entry 0 reopens the sample, entry 1 has vanished.
+    await expect(rec.ipc.get(CHANNEL.openRecent)?.(from, 0)).resolves.toEqual({ ok: true, value: { path: sample, name: 'regla' } });
+    await expect(rec.ipc.get(CHANNEL.openRecent)?.(from, 1)).resolves.toMatchObject({ ok: false, error: { name: 'NoSuchFolder' } });
+    await expect(rec.ipc.get(CHANNEL.openRecent)?.(from, 2)).resolves.toMatchObject({ ok: false, error: { name: 'NoSuchRecent' } });
+    await expect(rec.ipc.get(CHANNEL.openRecent)?.(from, '/models/old')).resolves.toMatchObject({ ok: false, error: { name: 'ValidationError' } });
     (menuItem('recent.clear')?.click as () => void)();
     await vi.waitFor(() => expect(menuItem('recent.none')).toBeDefined());
     expect(Settings.parse(JSON.parse(readFileSync(join(rec.userData, 'settings.json'), 'utf8'))).recent).toEqual([]);
+    await expect(rec.ipc.get(CHANNEL.openRecent)?.(from, 0)).resolves.toMatchObject({ ok: false, error: { name: 'NoSuchRecent' } });
   });
 
   it('file:save writes where the save dialog says', async () => {
