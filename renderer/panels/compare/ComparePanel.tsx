@@ -19,7 +19,7 @@ import { Heatmap } from './Heatmap.js';
 import { KernelDeltas } from './KernelDeltas.js';
 import { commonPrefix, diffMatrix, gateLayerToken, hasFinite, sliceCols, type LayerTokenMatrix } from './logic.js';
 import { TokenCharts } from './TokenCharts.js';
-import { useWidth } from './useWidth.js';
+import { useWidth } from '../../ui/useWidth.js';
 
 const GREEDY = { temperature: 0, topK: 0, topP: 1, seed: 0 } as const;
 

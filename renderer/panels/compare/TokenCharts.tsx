@@ -1,8 +1,11 @@
 // Per-token comparisons of the compared runs over the shared token window: each run's log p of its
-// own tokens (one line per run), an approximate KL(p_0 ‖ p_i) between next-token distributions
-// where the runs' prefixes agree, and a table of mean log p / perplexity per run.
+// own tokens (one line per run); the exact KL(p_0 ‖ p_i) per token, from every model scoring run 0's
+// token sequence with full logits (Runner.crossScore), with the top-3 approximation as the fallback
+// while scoring runs or where it cannot (vocabularies differ); and a table of mean log p / perplexity.
 
-import { useMemo, type JSX, type MouseEvent } from 'react';
+import { useEffect, useMemo, useState, type JSX, type MouseEvent } from 'react';
+import { useServices } from '../../session/RunnerContext.js';
+import { describe } from '../../session/runner.js';
 import { focusToken, useStore } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
 import { runColor, seriesChart, type SeriesChart, type TokenWindow } from '../../viz/compare.js';
@@ -22,14 +25,26 @@ export function TokenCharts({ runs, view, width }: { runs: Run[]; view: TokenWin
   const klChart = useMemo(() => seriesChart(kl, view, width, 130, [0]), [kl, view, width]);
   const minPrefix = Math.min(...prefixes.slice(1));
   const promptLen = base?.promptLength ?? 0;
+  const exact = useExactScores(runs);
+  const exactChart = useMemo(() => (exact.scores ? seriesChart(exact.scores.kl.slice(1), view, width, 130, [0]) : null), [exact.scores, view, width]);
 
   return (
     <section className="cmp-token-charts">
       <h2>log p of each run’s own tokens</h2>
       <LineChart chart={lpChart} colors={runs.map((_, i) => runColor(i))} focus={focus} yLabel="log p (nats)" testId="cmp-logprob" shadeFrom={null} promptLength={promptLen} />
       <SummaryTable runs={runs} prefixes={prefixes} kl={kl} />
-      {runs.length > 1 ? (
+      {runs.length > 1 && exactChart ? (
         <>
+          <h2>KL(p₀ ‖ pᵢ) per token on run 0’s tokens (exact: every model scores the same sequence, full distributions)</h2>
+          <LineChart chart={exactChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="KL (nats)" testId="cmp-kl-exact" shadeFrom={null} promptLength={promptLen} />
+          <p className="hint" style={{ margin: '2px 0' }} data-testid="cmp-kl-exact-summary">
+            mean KL over run 0’s {base ? base.tokens.length - 1 : 0} predictions:{' '}
+            {runs.slice(1).map((r, i) => `${r.model.name} ${f3(finiteMean(exact.scores?.kl[i + 1] ?? new Float64Array(0)))}`).join(' · ')} nats
+          </p>
+        </>
+      ) : runs.length > 1 ? (
+        <>
+          <p className="hint" data-testid="cmp-kl-exact-status">{exact.error ? `Exact KL unavailable: ${exact.error}` : 'Scoring run 0’s tokens with every model for the exact KL…'}</p>
           <h2>≈ KL(p₀ ‖ pᵢ) per token, from the top-3 alternatives (an approximation)</h2>
           {allSame ? null : (
             <p className="hint" style={{ margin: '2px 0' }} data-testid="cmp-kl-note">
@@ -40,12 +55,37 @@ export function TokenCharts({ runs, view, width }: { runs: Run[]; view: TokenWin
           <LineChart chart={klChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="≈ KL (nats)" testId="cmp-kl" shadeFrom={allSame ? null : minPrefix + 1} promptLength={promptLen} />
           <p className="hint" style={{ margin: '2px 0' }}>
             The runs keep only each position’s top 3 next-token probabilities, so this KL is computed on the partition {'{'}top-3 ids of either run{'}'} ∪ {'{'}the rest{'}'}, spreading each run’s leftover mass over
-            the ids it did not keep. It is exact only when the top 3 hold all the mass; the exact KL needs the full logits (a scoring API in the runner).
+            the ids it did not keep. It is exact only when the top 3 hold all the mass.
           </p>
         </>
       ) : null}
     </section>
   );
+}
+
+/** Every compared model scores run 0's tokens (full logits); recomputed when the set of runs changes. */
+function useExactScores(runs: Run[]): { scores: { logprobs: Float64Array[]; kl: Float64Array[] } | null; error: string | null } {
+  const { runner } = useServices();
+  const key = runs.map((r) => `${r.id}:${r.status}:${r.tokens.length}`).join('|');
+  const [state, setState] = useState<{ key: string; scores: { logprobs: Float64Array[]; kl: Float64Array[] } | null; error: string | null }>({ key: '', scores: null, error: null });
+  useEffect(() => {
+    const base = runs[0];
+    if (!runner || !base || runs.length < 2 || runs.some((r) => r.status !== 'done' && r.status !== 'cancelled')) return;
+    let live = true;
+    runner
+      .crossScore(
+        base.tokens.map((t) => t.id),
+        runs.map((r) => r.model.key),
+      )
+      .then(
+        (scores) => live && setState({ key, scores, error: null }),
+        (e: unknown) => live && setState({ key, scores: null, error: describe(e) }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [runner, key]);
+  return state.key === key ? state : { scores: null, error: null };
 }
 
 function LineChart({ chart, colors, focus, yLabel, testId, shadeFrom, promptLength }: { chart: SeriesChart; colors: string[]; focus: number | null; yLabel: string; testId: string; shadeFrom: number | null; promptLength: number }): JSX.Element {

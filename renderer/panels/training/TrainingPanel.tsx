@@ -13,7 +13,7 @@ import type { LoadedModel, ModelRef } from '../../state/types.js';
 import { runColor } from '../../viz/compare.js';
 import { lossChart, nearestIndex, ridgeline, type LossSeries } from '../../viz/training.js';
 import { finalLoss, firstLast, layerHistograms, lossData, saturatedShare, snapshotLayers, type HistKind } from './logic.js';
-import { useWidth } from './useWidth.js';
+import { useWidth } from '../../ui/useWidth.js';
 
 const fmt = (v: number, digits = 3): string => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : '—');
 const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '—');
