@@ -7,7 +7,7 @@ export function Legend({ scale, label, width = 220 }: { scale: ValueScale; label
   const stops = Array.from({ length: 11 }, (_, i) => i / 10);
   const id = `lg-${scale.map}-${Math.round(scale.domain[0] * 1e6)}-${Math.round(scale.domain[1] * 1e6)}`;
   const ticks = scale.ticks(5);
-  const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
+  const fmt = formatTick;
   const lo = scale.domain[0];
   const hi = scale.domain[1];
   return (
@@ -37,6 +37,16 @@ export function Legend({ scale, label, width = 220 }: { scale: ValueScale; label
       })}
     </svg>
   );
+}
+
+/**
+ * A tick label: 3 significant digits, exponent form for very large or small magnitudes, and for
+ * values just below 1 (saturated gates on a logit scale) enough digits to keep 0.9999 from reading 1.
+ */
+export function formatTick(v: number): string {
+  if (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) return v.toExponential(1);
+  const digits = v > 0.5 && v < 1 ? Math.max(3, Math.ceil(-Math.log10(1 - v)) + 1) : 3;
+  return Number(v.toPrecision(digits)).toString();
 }
 
 /** The data value at colour-bar position t of a logit scale (bisection on the monotone position). */

@@ -1,6 +1,7 @@
 // `npm run bench:ui`: the renderer's responsiveness figures (issue #5), measured in headless
 // Chromium here (canvas 2D runs on the CPU in both Chromium and Electron): a 12 × 2048 × 64 heatmap
 // redraw and a hover update per frame. Prints medians; reports, never asserts (timings).
+/* global window */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

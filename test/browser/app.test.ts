@@ -93,4 +93,83 @@ describe.skipIf(skip)('the app in Chromium through the web host', () => {
     expect(await page.locator('.tok.locked').count()).toBe(0);
     await page.click('[data-testid=tokens] .tok[data-pos="2"]');
   });
+
+  it('a dropped folder that is not a model gives a named error banner and keeps the model and the run', async () => {
+    const before = await page.textContent('[data-testid=tokens]');
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['just text'], 'notes.txt', { type: 'text/plain' }));
+      document.querySelector('.app')?.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    const alert = page.locator('.notice.error').last();
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toMatch(/ModelFolderError: .*config\.json/);
+    expect(await page.inputValue('[data-testid=model-select]')).toBe('sample:regla');
+    expect(await page.textContent('[data-testid=tokens]')).toBe(before);
+    await alert.locator('button').click();
+  });
+
+  it('every panel follows the locked token (screenshots of each)', async () => {
+    await page.click('[data-testid=tokens] .tok[data-pos="4"]');
+    expect(await page.locator('.tok.locked').getAttribute('data-pos')).toBe('4');
+    await page.click('[data-testid=tab-gates]');
+    await expect.poll(() => page.textContent('[data-testid=gates-readout]')).toContain('#4');
+    await shot('gates');
+    await page.click('[data-testid=tab-saturation]');
+    await page.waitForSelector('[data-testid=saturation-panel]');
+    expect(await page.locator('[data-testid=sat-row]').count()).toBeGreaterThan(0);
+    await shot('saturation');
+    for (const tab of ['features', 'state']) {
+      await page.click(`[data-testid=tab-${tab}]`);
+      await page.waitForSelector(`[data-testid=${tab}-panel]`);
+      await expect.poll(() => page.textContent(`[data-testid=${tab}-panel]`)).toContain('at #4');
+      await shot(tab);
+    }
+    await page.click('[data-testid=tab-attention]');
+    await page.waitForSelector('[data-testid=attention-focus-row]', { timeout: 120_000 });
+    await expect.poll(() => page.textContent('[data-testid=attention-readout]')).toMatch(/4/);
+    await shot('attention');
+    await page.click('[data-testid=tab-training]');
+    await page.waitForSelector('[data-testid=train-loss]');
+    await shot('training');
+  }, RUN_MS);
+
+  it('profiles the run, then exports a trace that validates and the panel as a PNG', async () => {
+    await page.click('[data-testid=tab-kernels]');
+    await page.click('[data-testid=profile]');
+    await page.waitForSelector('[data-testid=kernel-table] tbody tr', { timeout: RUN_MS });
+    expect(await page.textContent('[data-testid=precision-badge]')).toMatch(/timestamps|quantized|CPU timing/);
+    await shot('kernels');
+    const viaPalette = async (title: string) => {
+      await page.keyboard.press('Control+Shift+P');
+      await page.fill('[data-testid=palette-input]', title);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+      return readFileSync(await download.path());
+    };
+    const trace = JSON.parse((await viaPalette('Export Trace')).toString('utf8')) as unknown;
+    expect(validateTrace(trace)).toEqual([]);
+    const png = await viaPalette('Export Panel as PNG');
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.length).toBeGreaterThan(2000);
+  }, RUN_MS);
+
+  it('compares two variants on one prompt, with shared and separate colour scales', async () => {
+    await page.click('[data-testid=tab-compare]');
+    await page.check('[data-testid=cmp-model-gla]');
+    await page.check('[data-testid=cmp-model-regla]');
+    await page.fill('[data-testid=cmp-max-tokens]', '4');
+    await page.click('[data-testid=cmp-run-all]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=cmp-col]').length === 2, undefined, { timeout: 2 * RUN_MS });
+    await page.waitForSelector('[data-testid=cmp-kl-exact-summary]', { timeout: RUN_MS });
+    expect(await page.textContent('[data-testid=cmp-kl-exact-summary]')).toMatch(/gla \d+\.\d{3}|regla \d+\.\d{3}/);
+    const legends = () => page.locator('[data-testid=cmp-col] .legend').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+    const shared = await page.isChecked('[data-testid=cmp-shared-scale]');
+    if (!shared) await page.check('[data-testid=cmp-shared-scale]');
+    const a = await legends();
+    expect(a.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(a).size).toBe(1);
+    await page.uncheck('[data-testid=cmp-shared-scale]');
+    expect(await page.isChecked('[data-testid=cmp-shared-scale]')).toBe(false);
+    await shot('compare');
+  }, 3 * RUN_MS);
 });

@@ -62,3 +62,11 @@ describe('extents', () => {
     expect(symmetric([-1, 3])).toEqual([-3, 3]);
   });
 });
+
+describe('legend ticks', () => {
+  it('formats saturated probabilities without rounding them to 1', async () => {
+    const { formatTick } = await import('../../renderer/ui/Legend.js');
+    expect([0.5, 0.95, 0.99, 0.999, 0.9999, 1].map(formatTick)).toEqual(['0.5', '0.95', '0.99', '0.999', '0.9999', '1']);
+    expect([1e-4, 0.25, 12345, -2.5].map(formatTick)).toEqual(['1.0e-4', '0.25', '1.2e+4', '-2.5']);
+  });
+});

@@ -18,7 +18,7 @@ import { dispatchNumbers, num, opKey, opsByTime, precisionBadge, si, tableRows, 
 import { Roofline } from './Roofline.js';
 import { S } from './styles.js';
 import { Timeline } from './Timeline.js';
-import { useWidth } from './useWidth.js';
+import { useWidth } from '../../ui/useWidth.js';
 
 const DECODE_TOKENS = 16;
 const REPEATS = 3;

@@ -25,7 +25,7 @@ import {
 } from '../../viz/timeline.js';
 import { opKey, type TimelineData } from './model.js';
 import { S } from './styles.js';
-import { useWidth } from './useWidth.js';
+import { useWidth } from '../../ui/useWidth.js';
 
 const LABEL_W = 86;
 const ROW_H = 18;
