@@ -19,6 +19,8 @@ const ELECTRON_CHROME = 'chrome130';
 
 const common = {
   bundle: true,
+  // Error classes are told apart by name (ModelFolderError, ShapeError, ...): keep names when minifying.
+  keepNames: true,
   logLevel: 'warning',
   loader: { '.wgsl': 'text' },
   absWorkingDir: ROOT,
