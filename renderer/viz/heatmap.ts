@@ -21,8 +21,9 @@ export function matrixImage(m: Matrix, scale: ValueScale): ImageData {
 }
 
 /**
- * Packed RGBA of a width × height image of the matrix (nearest cell per pixel): each cell's colour
- * is computed once, then pixels copy it, so the cost is cells + pixels and there is no scaling pass.
+ * Packed RGBA of a width × height image of the matrix (nearest cell per pixel): each shown cell's
+ * colour is computed once per row, rows repeated down the image are copied, and there is no
+ * scaling pass, so the cost is about min(cells, pixels).
  */
 export function matrixPixels(m: Matrix, scale: ValueScale, width: number, height: number, out?: Uint32Array): Uint32Array {
   const px = out && out.length === width * height ? out : new Uint32Array(width * height);
@@ -39,6 +40,11 @@ export function matrixPixels(m: Matrix, scale: ValueScale, width: number, height
     }
     lastRow = r;
     const base = r * m.cols;
+    if (width <= m.cols) {
+      // Fewer pixels than cells: colour only the cells that are shown.
+      for (let x = 0; x < width; x++) px[o + x] = scale.rgba(m.values[base + (colOf[x] as number)] as number);
+      continue;
+    }
     for (let c = 0; c < m.cols; c++) rowColors[c] = scale.rgba(m.values[base + c] as number);
     for (let x = 0; x < width; x++) px[o + x] = rowColors[colOf[x] as number] as number;
   }
