@@ -141,3 +141,21 @@ export function gatedLayers(analysis: Analysis, config: ModelConfig): number[] {
   for (let l = 0; l < config.numLayers; l++) if (analysis.dumps.has(dumpKey('gate.a', l))) out.push(l);
   return out;
 }
+
+const fieldCache = new WeakMap<Analysis, Map<string, GateField | null>>();
+
+/**
+ * gateField, computed once per analysis, layer and quantity (an exp/log per entry of [T, H, C]):
+ * kept beside its analysis object until the analysis is dropped, so panels switching quantities
+ * back and forth, or two panels showing the same field, pay once.
+ */
+export function cachedGateField(analysis: Analysis, config: ModelConfig, layer: number, q: GateQuantity): GateField | null {
+  let m = fieldCache.get(analysis);
+  if (!m) {
+    m = new Map();
+    fieldCache.set(analysis, m);
+  }
+  const key = `${q}@${layer}`;
+  if (!m.has(key)) m.set(key, gateField(analysis, config, layer, q));
+  return m.get(key) ?? null;
+}

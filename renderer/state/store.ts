@@ -4,6 +4,7 @@
 // Panels read with narrow selectors (useStore((s) => s.x)).
 
 import { create, type StateCreator } from 'zustand';
+import type { ModelConfig } from '../../shaders/index.js';
 import type { LoadedModel, ModelRef, Run } from './types.js';
 
 // ---------------------------------------------------------------- catalog
@@ -211,4 +212,10 @@ export const useStore = create<Store>()((...a) => ({
 /** The current run, or null. */
 export function currentRun(s: Store): Run | null {
   return s.currentRun ? (s.runs[s.currentRun] ?? null) : null;
+}
+
+/** The current run's model config, or undefined (no run, or its model is not open). */
+export function currentConfig(s: Store): ModelConfig | undefined {
+  const r = currentRun(s);
+  return r ? s.loaded[r.model.key]?.config : undefined;
 }

@@ -4,14 +4,14 @@
 // itself is tested end to end in app.test.ts.) Skips only when Chromium is absent outside CI; in CI
 // that is a failure.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASES } from './cases.js';
 import type { SuiteResult } from './harness.js';
-import { serveFolder, type StaticServer } from './serve.js';
+import { serveApp, type WebHost } from '../../scripts/web.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -45,7 +45,7 @@ function recordLog(page: Page): string[] {
 
 describe.skipIf(skip)('Chromium (WebGPU on SwiftShader)', () => {
   let work = '';
-  let server: StaticServer | null = null;
+  let server: WebHost | null = null;
   let browser: BrowserContext | null = null;
 
   beforeAll(async () => {
@@ -58,9 +58,8 @@ describe.skipIf(skip)('Chromium (WebGPU on SwiftShader)', () => {
       join(site, 'suite/index.html'),
       '<!doctype html><meta charset="utf-8"><title>browser suite</title><body data-state="running"><script type="module" src="./suite.js"></script>',
     );
-    // The bundled sample models, as the app's web host serves them (cases/samples.ts).
-    symlinkSync(join(ROOT, 'samples', 'models'), join(site, 'samples'));
-    server = await serveFolder(site);
+    // The web host serves the bundled sample models at /samples/ beside the site (cases/samples.ts).
+    server = await serveApp({ renderer: site });
     // A fresh profile every run: no cached shaders, no state from earlier runs.
     browser = await chromium.launchPersistentContext(join(work, 'profile'), {
       executablePath: CHROMIUM,

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import { useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
-import { currentRun, focusToken, useStore } from '../../state/store.js';
+import { currentConfig, currentRun, focusToken, useStore } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
 import { Legend } from '../../ui/Legend.js';
 import { INK, TokenLines } from '../../ui/TokenLines.js';
@@ -26,10 +26,7 @@ type Status = { state: 'idle' } | { state: 'computing' } | { state: 'error'; mes
 export function AttentionPanel(): JSX.Element {
   const { runner } = useServices();
   const run = useStore(currentRun);
-  const config = useStore((s) => {
-    const r = currentRun(s);
-    return r ? s.loaded[r.model.key]?.config : undefined;
-  });
+  const config = useStore(currentConfig);
   const layer = useStore((s) => s.layer);
   const head = useStore((s) => s.head);
   const focus = useStore(focusToken);

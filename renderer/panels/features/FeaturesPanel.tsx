@@ -4,7 +4,7 @@
 // per-token entropy of φ, a per-head table of sparsity and entropy, and per-layer boundedness.
 
 import { useMemo, useRef, useState, type JSX } from 'react';
-import { currentRun, focusToken, useStore } from '../../state/store.js';
+import { currentConfig, currentRun, focusToken, useStore } from '../../state/store.js';
 import type { CaptureRecord } from '../../../shaders/index.js';
 import { dumpKey, type DumpTensor } from '../../state/types.js';
 import { useWidth } from '../../ui/useWidth.js';
@@ -33,10 +33,7 @@ const K_COLOR = seriesColor(1, 2);
 
 export function FeaturesPanel(): JSX.Element {
   const run = useStore(currentRun);
-  const config = useStore((s) => {
-    const r = currentRun(s);
-    return r ? s.loaded[r.model.key]?.config : undefined;
-  });
+  const config = useStore(currentConfig);
   const layer = useStore((s) => s.layer);
   const head = useStore((s) => s.head);
   const focus = useStore(focusToken);

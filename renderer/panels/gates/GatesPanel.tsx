@@ -7,12 +7,12 @@
 import { useCallback, useMemo, useRef, useState, type JSX } from 'react';
 import type { ModelConfig } from '../../../shaders/index.js';
 import { channelByToken, gateQuantities, gatedLayers, type GateField } from '../../session/metrics.js';
-import { currentRun, useStore, type GateQuantity, type ValueScale as ScaleKind } from '../../state/store.js';
+import { currentConfig, currentRun, useStore, type GateQuantity, type ValueScale as ScaleKind } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
 import { Legend } from '../../ui/Legend.js';
 import type { Matrix } from '../../viz/heatmap.js';
 import { valueScale } from '../../viz/scales.js';
-import { cachedGateField } from './fields.js';
+import { cachedGateField } from '../../session/metrics.js';
 import { GateHeatmap, HEAT_MARGIN, type Cell } from './GateHeatmap.js';
 import {
   QUANTITY_LABELS,
@@ -36,10 +36,7 @@ type Hover = { map: 'layers' | 'channels'; cell: Cell } | null;
 
 export function GatesPanel(): JSX.Element {
   const run = useStore(currentRun);
-  const config = useStore((s) => {
-    const r = currentRun(s);
-    return r ? s.loaded[r.model.key]?.config : undefined;
-  });
+  const config = useStore(currentConfig);
   const selected = useStore((s) => s.gateQuantity);
   const scaleKind = useStore((s) => s.scale);
   const layer = useStore((s) => s.layer);

@@ -1,25 +1,8 @@
-// Gate fields per analysis, computed once (the saturation panel's own copy: panels share no
-// modules). A field costs an exp/log per entry ([T, H, C]), so every (layer, quantity) is kept
-// beside its analysis object (WeakMap) until the analysis is dropped; histograms beside their field.
+// Histograms of gate fields, computed once per field and bin spec and kept beside the field (the
+// fields themselves are cached per analysis by session/metrics.ts cachedGateField).
 
-import type { ModelConfig } from '../../../shaders/index.js';
-import { gateField, type GateField } from '../../session/metrics.js';
-import type { GateQuantity } from '../../state/store.js';
-import type { Analysis } from '../../state/types.js';
+import type { GateField } from '../../session/metrics.js';
 import { binValues, type BinSpec, type Histogram } from '../../viz/histogram.js';
-
-const cache = new WeakMap<Analysis, Map<string, GateField | null>>();
-
-export function cachedGateField(analysis: Analysis, config: ModelConfig, layer: number, q: GateQuantity): GateField | null {
-  let m = cache.get(analysis);
-  if (!m) {
-    m = new Map();
-    cache.set(analysis, m);
-  }
-  const key = `${q}@${layer}`;
-  if (!m.has(key)) m.set(key, gateField(analysis, config, layer, q));
-  return m.get(key) ?? null;
-}
 
 const hists = new WeakMap<GateField, Map<string, Histogram>>();
 

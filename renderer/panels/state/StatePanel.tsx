@@ -4,7 +4,7 @@
 // selected head's bars (sortable). Hovering a token chart previews that token; click locks it.
 
 import { useMemo, useRef, useState, type JSX } from 'react';
-import { currentRun, focusToken, useStore } from '../../state/store.js';
+import { currentConfig, currentRun, focusToken, useStore } from '../../state/store.js';
 import { TokenLines, type LineSeries } from '../../ui/TokenLines.js';
 import { useWidth } from '../../ui/useWidth.js';
 import { formatNumber, seriesColor, seriesExtent, type YMapping } from '../../viz/lines.js';
@@ -13,10 +13,7 @@ import { channelOrder, channelRow, memoryLengths, outputNorms, stateNorms } from
 
 export function StatePanel(): JSX.Element {
   const run = useStore(currentRun);
-  const config = useStore((s) => {
-    const r = currentRun(s);
-    return r ? s.loaded[r.model.key]?.config : undefined;
-  });
+  const config = useStore(currentConfig);
   const layer = useStore((s) => s.layer);
   const head = useStore((s) => s.head);
   const focus = useStore(focusToken);
