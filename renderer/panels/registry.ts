@@ -8,10 +8,11 @@ import { panel as gates } from './gates/index.js';
 import { panel as kernels } from './kernels/index.js';
 import { panel as saturation } from './saturation/index.js';
 import { panel as state } from './state/index.js';
+import { panel as sweeps } from './sweeps/index.js';
 import { panel as training } from './training/index.js';
 import type { PanelDef } from './types.js';
 
-export const PANELS: readonly PanelDef[] = [gates, saturation, features, state, attention, kernels, compare, training];
+export const PANELS: readonly PanelDef[] = [gates, saturation, features, state, attention, kernels, sweeps, compare, training];
 
 export function panelById(id: string): PanelDef | undefined {
   return PANELS.find((p) => p.id === id);

@@ -16,11 +16,18 @@ import {
   effectiveAttention,
   openModelFolder,
   profileRun,
+  quantile,
+  randomWeights,
   readoutScale,
+  softmaxBaselineConfig,
+  kvBytesPerPosition,
+  hasSoftmaxLayers,
   type DumpChunk,
   type FolderReader,
   type GpuContext,
+  type ModelConfig,
   type SamplingOptions,
+  type SweepRow,
   type TapPoint,
 } from '../../shaders/index.js';
 import { loadTokenizerFromFolder } from '../host/folder.js';
@@ -265,6 +272,125 @@ export class Runner {
       useStore.getState().updateRun(id, { profile: report });
       await m.session.reset();
     });
+  }
+
+  /**
+   * Prefill and decode latency of open models over sequence lengths × chunk sizes (the engine's
+   * sweep, shaders/profile/sweep.ts, measured on the open sessions themselves), optionally with the
+   * engine's all-softmax version of the first model (random weights, as `regla sweep --softmax`).
+   * Runs one (variant, chunk, T) cell at a time under that model's exclusive lock, so generate and
+   * analysis can interleave between cells; streams each row to onRow; stops at the next repeat
+   * once `signal` aborts. Per cell: `warmup` discarded runs the first time a variant meets a chunk
+   * size (its pipelines), then `repeat` runs of reset → prefill(T ids cycling through the
+   * vocabulary) → `decode` single steps; times are medians, memory as the engine counts it. Rows
+   * come T by T (each length for every chunk and variant), not in the engine's variant-major
+   * order. Sessions are left reset at their own chunk size. Resolves with the rows measured.
+   */
+  async sweep(
+    modelKeys: readonly string[],
+    o: {
+      seq: readonly number[];
+      chunk: readonly number[];
+      decode: number;
+      repeat: number;
+      softmax: boolean;
+      onRow: (row: SweepRow) => void;
+      signal: AbortSignal;
+      /** The variants in order (names as in the rows), before the first row. */
+      onVariants?: (variants: ReadonlyArray<{ name: string; key: string | null; baseline: boolean; softmaxLayers: boolean }>) => void;
+      /** Discarded runs before the first measured T of each chunk size (default 1). */
+      warmup?: number;
+    },
+  ): Promise<SweepRow[]> {
+    if (!Number.isInteger(o.repeat) || o.repeat < 1) throw new RangeError(`sweep: repeat must be an integer ≥ 1, got ${o.repeat}`);
+    if (!Number.isInteger(o.decode) || o.decode < 0) throw new RangeError(`sweep: decode tokens must be an integer ≥ 0, got ${o.decode}`);
+    for (const T of o.seq) if (!Number.isInteger(T) || T < 1) throw new RangeError(`sweep: sequence length ${T} is not an integer ≥ 1`);
+    for (const c of o.chunk) if (!Number.isInteger(c) || c < 16 || c > 128 || c % 16 !== 0) throw new RangeError(`sweep: chunk size ${c} is not a multiple of 16 in 16..128`);
+    const warmup = o.warmup ?? 1;
+    const taken = new Set<string>();
+    const unique = (base: string): string => {
+      let name = base || 'model';
+      for (let i = 2; taken.has(name); i++) name = `${base}#${i}`;
+      taken.add(name);
+      return name;
+    };
+    const variants: Array<{ name: string; key: string | null; config: ModelConfig; session: Session }> = modelKeys.map((key) => {
+      const m = this.get(key);
+      return { name: unique(m.model.ref.name), key, config: m.model.config, session: m.session };
+    });
+    const first = variants[0];
+    let baseline: Session | null = null;
+    const rows: SweepRow[] = [];
+    try {
+      if (o.softmax && first) {
+        const config = softmaxBaselineConfig(first.config);
+        baseline = await Session.create(this.ctx, config, randomWeights(config, { seed: 1 }));
+        variants.push({ name: unique('softmax'), key: null, config, session: baseline });
+      }
+      o.onVariants?.(variants.map((v) => ({ name: v.name, key: v.key, baseline: v.key === null, softmaxLayers: hasSoftmaxLayers(v.config) })));
+      const cell = async (s: Session, config: ModelConfig, name: string, chunk: number, T: number, warm: number): Promise<SweepRow | null> => {
+        const own = s.chunkSize;
+        const V = config.vocabSize;
+        const prompt = Array.from({ length: T }, (_, i) => i % V);
+        const decodeIds = Array.from({ length: o.decode }, (_, i) => (T + i) % V);
+        const pre: number[] = [];
+        const dec: number[] = [];
+        let bytes = { state: 0, kvCache: 0 };
+        s.chunkSize = chunk;
+        try {
+          for (let r = 0; r < warm + o.repeat; r++) {
+            if (o.signal.aborted) return null;
+            await s.reset();
+            let a = performance.now();
+            await s.prefill(prompt);
+            await this.ctx.sync();
+            let b = performance.now();
+            const p = b - a;
+            a = b;
+            for (const id of decodeIds) await s.step(id);
+            await this.ctx.sync();
+            b = performance.now();
+            if (r < warm) continue;
+            pre.push(p);
+            if (o.decode > 0) dec.push((b - a) / o.decode);
+            bytes = s.stateBytes;
+          }
+        } finally {
+          s.chunkSize = own;
+          await s.reset();
+        }
+        return {
+          variant: name,
+          T,
+          chunk,
+          prefillMs: quantile(pre, 0.5),
+          decodeMsPerToken: quantile(dec, 0.5),
+          stateBytes: bytes.state,
+          kvCacheBytes: bytes.kvCache,
+          kvUsedBytes: kvBytesPerPosition(config) * (T + o.decode),
+        };
+      };
+      // Shortest lengths first, every variant and chunk at each: the curves grow together, and a
+      // cancelled sweep still compares the variants over the lengths it reached.
+      const warmed = new Set<string>();
+      outer: for (const T of o.seq) {
+        for (const chunk of o.chunk) {
+          for (const [vi, v] of variants.entries()) {
+            if (o.signal.aborted) break outer;
+            const w = `${vi}|${chunk}`;
+            const job = (): Promise<SweepRow | null> => cell(v.session, v.config, v.name, chunk, T, warmed.has(w) ? 0 : warmup);
+            const row = v.key === null ? await job() : await this.exclusive(v.key, job);
+            if (!row) break outer;
+            warmed.add(w);
+            rows.push(row);
+            o.onRow(row);
+          }
+        }
+      }
+    } finally {
+      baseline?.dispose();
+    }
+    return rows;
   }
 
   /**
