@@ -8,12 +8,13 @@ import { basename, resolve } from 'node:path';
 import {
   GpuContext,
   crossover,
-  csvField,
   hasSoftmaxLayers,
   memoryTable,
   randomWeights,
   softmaxBaselineConfig,
   sweep,
+  sweepCsv,
+  tokensPerSecond,
   type MemoryRow,
   type ModelConfig,
   type SweepRow,
@@ -57,18 +58,6 @@ export const SWEEP_SPEC: OptionSpec = {
 
 export type SweepDeps = CommandDeps;
 
-export const SWEEP_CSV_HEADER = [
-  'variant',
-  'T',
-  'chunk',
-  'prefill_ms',
-  'prefill_tokens_per_s',
-  'decode_ms_per_token',
-  'decode_tokens_per_s',
-  'state_bytes',
-  'kv_cache_bytes',
-  'kv_used_bytes',
-] as const;
 
 export interface CrossoverEntry {
   linear: string;
@@ -78,7 +67,6 @@ export interface CrossoverEntry {
   decode: number | null;
 }
 
-const tokensPerSecond = (tokens: number, ms: number): number => (ms > 0 && Number.isFinite(ms) ? (tokens * 1000) / ms : NaN);
 const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 
 /** The scaling table: one line per (variant, chunk, T). */
@@ -118,18 +106,6 @@ export function crossovers(rows: readonly SweepRow[], linear: readonly string[],
   return out;
 }
 
-/** The rows as CSV (RFC 4180, CRLF) with SWEEP_CSV_HEADER. */
-export function sweepCsv(rows: readonly SweepRow[]): string {
-  const lines: string[] = [SWEEP_CSV_HEADER.join(',')];
-  for (const r of rows) {
-    lines.push(
-      [r.variant, r.T, r.chunk, r.prefillMs, tokensPerSecond(r.T, r.prefillMs), r.decodeMsPerToken, tokensPerSecond(1, r.decodeMsPerToken), r.stateBytes, r.kvCacheBytes, r.kvUsedBytes]
-        .map(csvField)
-        .join(','),
-    );
-  }
-  return lines.join('\r\n') + '\r\n';
-}
 
 interface VariantInfo {
   name: string;

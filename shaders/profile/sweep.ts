@@ -7,6 +7,7 @@ import { configToJson, isSoftmaxLayer, parseConfig, softmaxHeadDim, type ModelCo
 import { Session } from '../model/session.js';
 import type { WeightMap, WeightSource } from '../model/weights.js';
 import { quantile, type Phase } from './profile.js';
+import { csvField } from './trace.js';
 
 export interface SweepVariant {
   name: string;
@@ -203,4 +204,36 @@ export function memoryTable(rows: readonly SweepRow[]): MemoryRow[] {
   }
   const order = [...new Set(rows.map((r) => r.variant))];
   return [...out.values()].sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant) || a.T - b.T);
+}
+
+/** The columns of a sweep's CSV (the CLI's --csv and the app's export). */
+export const SWEEP_CSV_HEADER = [
+  'variant',
+  'T',
+  'chunk',
+  'prefill_ms',
+  'prefill_tokens_per_s',
+  'decode_ms_per_token',
+  'decode_tokens_per_s',
+  'state_bytes',
+  'kv_cache_bytes',
+  'kv_used_bytes',
+] as const;
+
+/** tokens / (ms / 1000); NaN when the time is not a positive finite number. */
+export function tokensPerSecond(tokens: number, ms: number): number {
+  return ms > 0 && Number.isFinite(ms) ? (tokens * 1000) / ms : NaN;
+}
+
+/** The rows as CSV (RFC 4180, CRLF) with SWEEP_CSV_HEADER. */
+export function sweepCsv(rows: readonly SweepRow[]): string {
+  const lines: string[] = [SWEEP_CSV_HEADER.join(',')];
+  for (const r of rows) {
+    lines.push(
+      [r.variant, r.T, r.chunk, r.prefillMs, tokensPerSecond(r.T, r.prefillMs), r.decodeMsPerToken, tokensPerSecond(1, r.decodeMsPerToken), r.stateBytes, r.kvCacheBytes, r.kvUsedBytes]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
 }

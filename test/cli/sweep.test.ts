@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureDim, parseConfig, softmaxHeadDim } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
 import { writeSafetensors } from '../../shaders/model/safetensors.js';
-import { SWEEP_CSV_HEADER } from '../../main/cli/sweep.js';
+import { SWEEP_CSV_HEADER } from '../../shaders/index.js';
 import { parseCsv } from '../unit/trace-validate.js';
 import { regla, writeModelFolder } from './helpers.js';
 

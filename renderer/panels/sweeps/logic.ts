@@ -1,8 +1,8 @@
 // The Sweeps panel's pure logic: parsing the list fields, rows → one series per variant × chunk,
-// interpolation along a series, the linear-vs-softmax crossover pairs, the CSV (the CLI's columns,
-// main/cli/sweep.ts SWEEP_CSV_HEADER) and byte formatting. No DOM, no d3: unit-tested in Node.
+// interpolation along a series, the linear-vs-softmax crossover pairs and byte formatting (the CSV is
+// the engine's sweepCsv, as the CLI's). No DOM, no d3: unit-tested in Node.
 
-import { crossover, csvField, type SweepRow } from '../../../shaders/index.js';
+import { crossover, type SweepRow } from '../../../shaders/index.js';
 
 export type SweepPhase = 'prefill' | 'decode';
 
@@ -187,37 +187,7 @@ export function crossoverText(x: number | null, lengths: readonly number[]): str
   return `T ≈ ${Math.round(x)}`;
 }
 
-/** The CLI's CSV columns (main/cli/sweep.ts). */
-export const SWEEP_CSV_HEADER = [
-  'variant',
-  'T',
-  'chunk',
-  'prefill_ms',
-  'prefill_tokens_per_s',
-  'decode_ms_per_token',
-  'decode_tokens_per_s',
-  'state_bytes',
-  'kv_cache_bytes',
-  'kv_used_bytes',
-] as const;
-
-/** tokens / (ms / 1000); NaN when the time is not a positive finite number. */
-export function tokensPerSecond(tokens: number, ms: number): number {
-  return ms > 0 && Number.isFinite(ms) ? (tokens * 1000) / ms : NaN;
-}
-
-/** The rows as CSV (RFC 4180, CRLF), byte for byte what `regla sweep --csv` writes for rows in its order (engineOrder). */
-export function sweepCsv(rows: readonly SweepRow[]): string {
-  const lines: string[] = [SWEEP_CSV_HEADER.join(',')];
-  for (const r of rows) {
-    lines.push(
-      [r.variant, r.T, r.chunk, r.prefillMs, tokensPerSecond(r.T, r.prefillMs), r.decodeMsPerToken, tokensPerSecond(1, r.decodeMsPerToken), r.stateBytes, r.kvCacheBytes, r.kvUsedBytes]
-        .map(csvField)
-        .join(','),
-    );
-  }
-  return lines.join('\r\n') + '\r\n';
-}
+export { sweepCsv, tokensPerSecond } from '../../../shaders/index.js';
 
 /** 1536 → '1.5 KiB', 0 → '0 B' (binary units, 3 significant digits). */
 export function formatBytes(b: number): string {
