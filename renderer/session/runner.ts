@@ -64,7 +64,13 @@ export class Runner {
     if (have) return have.model;
     const st = useStore.getState();
     st.setProgress({ label: `Opening ${ref.name}`, fraction: 0 });
-    const folder = await openModelFolder(reader);
+    let folder;
+    try {
+      folder = await openModelFolder(reader);
+    } catch (e) {
+      st.setProgress(null);
+      throw e;
+    }
     try {
       const tokenizer = await loadTokenizerFromFolder(folder);
       const session = await Session.load(this.ctx, folder.config, folder.source, {
