@@ -3,12 +3,11 @@
 // cancel), and puts the runs into the comparison. The views follow the shared selection (token
 // cursor, layer, head) and a shared token window (zoom): per-run layer × token gate heatmaps
 // (shared or independent colour scales), diff heatmaps against run 0, per-token log-probabilities
-// with an approximate KL, a summary table, and per-op kernel time deltas.
+// with the exact KL (every model scoring run 0's tokens), a summary table, and per-op kernel time deltas.
 
 import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
-import type { SampleEntry } from '../../host/host.js';
 import { gateQuantities } from '../../session/metrics.js';
-import { useServices } from '../../session/RunnerContext.js';
+import { useSamples, useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
 import { MAX_COMPARE, currentRun, focusToken, useStore, type GateQuantity } from '../../state/store.js';
 import type { ModelRef, Run } from '../../state/types.js';
@@ -58,19 +57,7 @@ export function ComparePanel(): JSX.Element {
   const [progress, setProgress] = useState<Progress | null>(null);
   const cancelled = useRef(false);
   const inFlight = useRef<string | null>(null);
-  const [samples, setSamples] = useState<SampleEntry[]>([]);
-  useEffect(() => {
-    let live = true;
-    host
-      .listSamples()
-      .then((l) => {
-        if (live) setSamples(l);
-      })
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [host]);
+  const samples = useSamples();
 
   const runAll = async (): Promise<void> => {
     if (!runner || picked.length === 0 || progress) return;

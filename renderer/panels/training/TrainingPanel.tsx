@@ -4,9 +4,8 @@
 // layer's α or g histogram at each snapshot, steps increasing downward); and per layer, the first
 // and last snapshot's saturation share, mean α and memory length.
 
-import { useEffect, useMemo, useRef, useState, type JSX } from 'react';
-import type { SampleEntry } from '../../host/host.js';
-import { useServices } from '../../session/RunnerContext.js';
+import { useMemo, useRef, useState, type JSX } from 'react';
+import { useSamples, useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
 import { useStore } from '../../state/store.js';
 import type { LoadedModel, ModelRef } from '../../state/types.js';
@@ -47,19 +46,7 @@ export function TrainingPanel(): JSX.Element {
   const [ridgeScale, setRidgeScale] = useState<'shared' | 'row'>('row');
 
   // Samples not loaded yet, to add their logs (opening a sample uploads its weights too).
-  const [samples, setSamples] = useState<SampleEntry[]>([]);
-  useEffect(() => {
-    let live = true;
-    host
-      .listSamples()
-      .then((l) => {
-        if (live) setSamples(l);
-      })
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [host]);
+  const samples = useSamples();
   const [opening, setOpening] = useState<string | null>(null);
   const addSample = async (name: string): Promise<void> => {
     const e = samples.find((x) => x.name === name);
