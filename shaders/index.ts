@@ -12,6 +12,7 @@ export * from './model/model.js';
 export * from './model/session.js';
 export { forward64, cpuState, type CpuState } from './cpu/model.js';
 export { rowNll64 } from './cpu/sampling.js';
+export { logSigmoid64, logRefined64, sigmoid64 } from './cpu/gate.js';
 export * from './model/safetensors.js';
 export * from './model/folder.js';
 

@@ -3,31 +3,17 @@
 // spec §1.3 formulas in stable log form, with τ and clamp_min), its mean per token, saturation
 // shares at any threshold, and ‖S_t‖ per token.
 
-import type { ModelConfig } from '../../shaders/index.js';
+import { logRefined64, logSigmoid64, sigmoid64, type ModelConfig } from '../../shaders/index.js';
 import type { GateQuantity } from '../state/store.js';
 import { dumpKey, type Analysis } from '../state/types.js';
 
-/** log σ(x) without overflow. */
-export function logSigmoid(x: number): number {
-  return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-}
-
-export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
-
-function logAddExp(a: number, b: number): number {
-  const m = Math.max(a, b);
-  return m === -Infinity ? -Infinity : m + Math.log(Math.exp(a - m) + Math.exp(b - m));
-}
-
-/** log α of one channel from its gate logits (spec §1.3/§1.5 step 4); c only for 'refined'. */
+/**
+ * log α of one channel from its gate logits (spec §1.3/§1.5 step 4; c only for 'refined'): the
+ * engine's float64 gate twin (shaders/cpu/gate.ts), whose refined form does not cancel as g, r → 1.
+ */
 export function logAlpha(config: ModelConfig, a: number, c: number): number {
   const tau = config.gate === 'sigmoid' ? 1 : config.gateLogitNormalizer;
-  let la: number;
-  if (config.gate === 'refined') la = logSigmoid(a) + logAddExp(logSigmoid(a), Math.LN2 + logSigmoid(c) + logSigmoid(-a));
-  else la = logSigmoid(a);
-  la /= tau;
+  const la = (config.gate === 'refined' ? logRefined64(a, c) : logSigmoid64(a)) / tau;
   return config.clampMin !== null ? Math.max(la, config.clampMin) : la;
 }
 
@@ -68,10 +54,10 @@ export function gateField(analysis: Analysis, config: ModelConfig, layer: number
     const ci = c ? (c.data[i] as number) : 0;
     switch (q) {
       case 'g':
-        out[i] = sigmoid(ai);
+        out[i] = sigmoid64(ai);
         break;
       case 'r':
-        out[i] = sigmoid(ci);
+        out[i] = sigmoid64(ci);
         break;
       case 'F':
         out[i] = Math.exp(logAlpha(config, ai, ci));

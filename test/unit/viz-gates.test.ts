@@ -16,7 +16,8 @@ import {
   spacedTicks,
   tokenTicks,
 } from '../../renderer/panels/gates/matrices.js';
-import { channelByToken, gateField, sigmoid, type GateField } from '../../renderer/session/metrics.js';
+import { sigmoid64 as sigmoid } from '../../shaders/index.js';
+import { channelByToken, gateField, type GateField } from '../../renderer/session/metrics.js';
 import { dumpKey, type Analysis, type DumpTensor } from '../../renderer/state/types.js';
 import { valueScale } from '../../renderer/viz/scales.js';
 
