@@ -10,7 +10,7 @@ import { PANELS, panelById } from './panels/registry.js';
 import { PromptPanel } from './panels/prompt/PromptPanel.js';
 import { Runner, describe } from './session/runner.js';
 import { ServicesContext } from './session/RunnerContext.js';
-import { currentRun, useStore } from './state/store.js';
+import { currentConfig, currentRun, useStore } from './state/store.js';
 import type { ModelRef } from './state/types.js';
 import { CommandPalette, HelpSheet, type Command } from './ui/CommandPalette.js';
 import { panelPng, panelSvg } from './ui/exportPanel.js';
@@ -307,7 +307,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
 function exportable(): { run: NonNullable<ReturnType<typeof currentRun>>; config: ModelConfig } | null {
   const s = useStore.getState();
   const run = currentRun(s);
-  const config = run ? s.loaded[run.model.key]?.config : undefined;
+  const config = currentConfig(s);
   if (!run || !config) {
     s.notify('error', 'Nothing to export: generate a run first.');
     return null;

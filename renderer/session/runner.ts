@@ -24,6 +24,7 @@ import {
   hasSoftmaxLayers,
   type DumpChunk,
   type FolderReader,
+  type ModelFolder,
   type GpuContext,
   type ModelConfig,
   type SamplingOptions,
@@ -64,32 +65,21 @@ export class Runner {
     if (have) return have.model;
     const st = useStore.getState();
     st.setProgress({ label: `Opening ${ref.name}`, fraction: 0 });
-    let folder;
+    let folder: ModelFolder | null = null;
     try {
       folder = await openModelFolder(reader);
-    } catch (e) {
-      st.setProgress(null);
-      throw e;
-    }
-    try {
       const tokenizer = await loadTokenizerFromFolder(folder);
+      // Read before the upload: nothing can fail between creating the session and keeping it.
+      const trainingLog = await readTrainingLog(reader);
       const session = await Session.load(this.ctx, folder.config, folder.source, {
         onProgress: (done, total) => useStore.getState().setProgress({ label: `Uploading ${ref.name}`, fraction: total > 0 ? done / total : 1 }),
       });
-      let trainingLog: TrainingLog | null = null;
-      if ((await reader.size('training_log.json')) !== null) {
-        try {
-          trainingLog = JSON.parse(new TextDecoder().decode(await reader.read('training_log.json'))) as TrainingLog;
-        } catch {
-          trainingLog = null; // an unreadable log loses the Training panel only
-        }
-      }
       const model: LoadedModel = { ref, config: folder.config, weightBytes: folder.weightBytes, trainingLog };
       this.open.set(ref.key, { model, session, tokenizer });
       useStore.getState().setLoaded(model);
       return model;
     } finally {
-      await folder.close();
+      await folder?.close();
       useStore.getState().setProgress(null);
     }
   }
@@ -450,6 +440,16 @@ export class Runner {
   dispose(): void {
     for (const o of this.open.values()) o.session.dispose();
     this.open.clear();
+  }
+}
+
+/** A sample's training_log.json, or null: a missing or unreadable log loses the Training panel only. */
+async function readTrainingLog(reader: FolderReader): Promise<TrainingLog | null> {
+  try {
+    if ((await reader.size('training_log.json')) === null) return null;
+    return JSON.parse(new TextDecoder().decode(await reader.read('training_log.json'))) as TrainingLog;
+  } catch {
+    return null;
   }
 }
 

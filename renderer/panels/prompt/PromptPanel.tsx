@@ -6,7 +6,7 @@ import { useMemo, useState, type JSX } from 'react';
 import { useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
 import { gateField, stateNormSeries, tokenMeans } from '../../session/metrics.js';
-import { currentRun, focusToken, useStore, type TokenMetric } from '../../state/store.js';
+import { currentConfig, currentRun, focusToken, useStore, type TokenMetric } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
 import { finiteExtent, valueScale } from '../../viz/scales.js';
 import { Legend } from '../../ui/Legend.js';
@@ -60,7 +60,7 @@ export function PromptPanel(): JSX.Element {
   const [maxTokens, setMaxTokens] = useState(48);
 
   const busy = run?.status === 'generating' || run?.status === 'analyzing';
-  const runConfig = run ? (useStore.getState().loaded[run.model.key]?.config ?? null) : null;
+  const runConfig = useStore(currentConfig) ?? null;
   const values = useMemo(() => (run ? metricValues(run, metric, layer, head, runConfig) : new Float64Array(0)), [run, metric, layer, head, runConfig]);
   const scale = useMemo(() => {
     const dom = finiteExtent(values);
