@@ -10,6 +10,7 @@ export * from './model/config.js';
 export * from './model/weights.js';
 export * from './model/model.js';
 export * from './model/session.js';
+export * from './model/interventions.js';
 export { forward64, cpuState, type CpuState } from './cpu/model.js';
 export { rowNll64 } from './cpu/sampling.js';
 export { logSigmoid64, logRefined64, sigmoid64 } from './cpu/gate.js';

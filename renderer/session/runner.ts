@@ -113,6 +113,7 @@ export class Runner {
       model: o.model.ref,
       prompt,
       sampling,
+      interventions: [],
       maxTokens,
       status: 'generating',
       error: null,

@@ -1,7 +1,7 @@
 // The renderer's data model: what a run produced, as plain typed records the panels read. No
 // zustand here (types only), so viz/ and panels/ can import it freely.
 
-import type { CaptureRecord, ModelConfig, ProfileReport, SamplingOptions, TapPoint } from '../../shaders/index.js';
+import type { CaptureRecord, Intervention, ModelConfig, ProfileReport, SamplingOptions, TapPoint } from '../../shaders/index.js';
 
 /** A model the app can open: a bundled sample or a folder the user chose. */
 export interface ModelRef {
@@ -76,6 +76,8 @@ export interface Run {
   model: ModelRef;
   prompt: string;
   sampling: SamplingOptions;
+  /** Edits applied to every forward pass of this run (empty: the model as trained). */
+  interventions: readonly Intervention[];
   maxTokens: number;
   status: RunStatus;
   error: string | null;

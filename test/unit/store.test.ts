@@ -16,6 +16,7 @@ function run(id: string, over: Partial<Run> = {}): Run {
     model: { key: 'sample:regla', name: 'regla', kind: 'sample', variant: 'regla' },
     prompt: 'p',
     sampling: { temperature: 0 },
+    interventions: [],
     maxTokens: 4,
     status: 'generating',
     error: null,
