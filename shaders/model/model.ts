@@ -261,16 +261,23 @@ export class GpuModel {
   }
 }
 
-/** Per-sequence state of every layer. Created empty (position 0); reset() zeroes it. */
+/**
+ * Per-sequence state of every layer. Created empty (position 0); reset() zeroes it. Every recurrent
+ * part (GLA states, denominators, key maxima, conv histories) is a 256-byte-aligned region of ONE
+ * buffer, so the whole recurrent state is saved and restored with one copy (snapshot / restore).
+ */
 export class ModelState {
   position = 0;
   /** Per GLA layer: S [1, Hkv, dkf, dv]; z [1, Hkv, dkf] (denominator); running key max [1, Hkv]. */
   readonly glaState: Array<Tensor | null> = [];
   readonly zState: Array<Tensor | null> = [];
   readonly keyMax: Array<Tensor | null> = [];
-  /** Short-conv histories: one buffer per layer, with [K-1, C] views of q, k and v (null without conv). */
+  /** Short-conv histories: one region per layer, with [K-1, C] views of q, k and v (null without conv). */
   readonly convHist: Array<(ConvHistory & { views: { q: Tensor; k: Tensor; v: Tensor } }) | null> = [];
   readonly kv: Array<{ k: Tensor; v: Tensor; capacity: number } | null> = [];
+  /** The one buffer holding every recurrent part. */
+  private readonly arena: Tensor;
+  private saved: { copy: Tensor; position: number } | null = null;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -279,37 +286,78 @@ export class ModelState {
     const c = config;
     const dkf = featureDim(c);
     const K = c.convSize;
-    // q, k, v histories back to back in one buffer, each starting on a 256-byte boundary.
-    const histories = (i: number): (ConvHistory & { views: { q: Tensor; k: Tensor; v: Tensor } }) => {
-      const widths = [c.numHeads * c.headDimK, c.numKvHeads * c.headDimK, c.numKvHeads * c.headDimV];
-      const sizes = widths.map((w) => Math.ceil(((K - 1) * w) / 64) * 64);
-      const buffer = ctx.tensor([sizes.reduce((a, b) => a + b, 0), 1], 'f32', `conv_history.L${i}`);
-      const at = [0, sizes[0] as number, (sizes[0] as number) + (sizes[1] as number)];
-      const view = (j: number): Tensor => buffer.rows(at[j] as number, (K - 1) * (widths[j] as number)).view([K - 1, widths[j] as number]);
-      return { buffer, q: at[0] as number, k: at[1] as number, v: at[2] as number, views: { q: view(0), k: view(1), v: view(2) } };
+    const pad = (n: number): number => Math.ceil(n / 64) * 64;
+    // Layout first (element offsets, each part padded to 64 elements = 256 bytes), then one buffer.
+    const widths = [c.numHeads * c.headDimK, c.numKvHeads * c.headDimK, c.numKvHeads * c.headDimV];
+    const histSizes = widths.map((w) => pad((K - 1) * w));
+    const parts: Array<{ s: number; z: number; m: number; h: number } | null> = [];
+    let n = 0;
+    const take = (count: number): number => {
+      const at = n;
+      n += pad(count);
+      return at;
     };
     for (let i = 0; i < c.numLayers; i++) {
-      const sm = isSoftmaxLayer(c, i);
-      this.glaState.push(sm ? null : ctx.tensor([1, c.numKvHeads, dkf, c.headDimV], 'f32', `state.L${i}`));
-      this.zState.push(sm ? null : ctx.tensor([1, c.numKvHeads, dkf], 'f32', `zstate.L${i}`));
-      this.keyMax.push(sm ? null : ctx.tensor([1, c.numKvHeads], 'f32', `keymax.L${i}`));
-      this.convHist.push(!sm && c.useShortConv && K > 1 ? histories(i) : null);
+      if (isSoftmaxLayer(c, i)) {
+        parts.push(null);
+        continue;
+      }
+      const s = take(c.numKvHeads * dkf * c.headDimV);
+      const z = take(c.numKvHeads * dkf);
+      const m = take(c.numKvHeads);
+      const h = c.useShortConv && K > 1 ? take(histSizes.reduce((a, b) => a + b, 0)) : -1;
+      parts.push({ s, z, m, h });
+    }
+    this.arena = ctx.tensor([Math.max(64, n)], 'f32', 'recurrent_state');
+    const A = this.arena;
+    for (let i = 0; i < c.numLayers; i++) {
+      const p = parts[i];
+      this.glaState.push(p ? A.region(p.s, [1, c.numKvHeads, dkf, c.headDimV], `state.L${i}`) : null);
+      this.zState.push(p ? A.region(p.z, [1, c.numKvHeads, dkf], `zstate.L${i}`) : null);
+      this.keyMax.push(p ? A.region(p.m, [1, c.numKvHeads], `keymax.L${i}`) : null);
+      if (p && p.h >= 0) {
+        // q, k, v histories back to back in the layer's region, each starting on a 256-byte boundary.
+        const buffer = A.region(p.h, [histSizes.reduce((a, b) => a + b, 0), 1], `conv_history.L${i}`);
+        const at = [0, histSizes[0] as number, (histSizes[0] as number) + (histSizes[1] as number)];
+        const view = (j: number): Tensor => buffer.rows(at[j] as number, (K - 1) * (widths[j] as number)).view([K - 1, widths[j] as number]);
+        this.convHist.push({ buffer, q: at[0] as number, k: at[1] as number, v: at[2] as number, views: { q: view(0), k: view(1), v: view(2) } });
+      } else {
+        this.convHist.push(null);
+      }
       this.kv.push(null);
     }
     this.reset();
   }
 
-  /** Zeroes states and histories, drops KV caches; position back to 0. */
+  /** Zeroes states and histories, drops KV caches and any snapshot; position back to 0. */
   reset(): void {
     this.position = 0;
-    for (let i = 0; i < this.glaState.length; i++) {
-      for (const t of [this.glaState[i], this.zState[i], this.keyMax[i]]) if (t) this.ctx.zero(t);
-      const h = this.convHist[i];
-      if (h) this.ctx.zero(h.buffer);
+    this.ctx.zero(this.arena);
+    for (let i = 0; i < this.kv.length; i++) {
       const kv = this.kv[i];
       if (kv) [kv.k, kv.v].forEach((t) => t.dispose());
       this.kv[i] = null;
     }
+    this.saved?.copy.dispose();
+    this.saved = null;
+  }
+
+  /**
+   * Saves the recurrent state and the position (one GPU copy, ordered with the encoded work), so that
+   * restore() can undo the tokens fed after it. KV caches are append-only: restoring the position is
+   * enough for them.
+   */
+  snapshot(): void {
+    this.saved ??= { copy: this.ctx.tensor([this.arena.size], 'f32', 'recurrent_state.saved'), position: 0 };
+    this.ctx.copy(this.arena, this.saved.copy);
+    this.saved.position = this.position;
+  }
+
+  /** Returns to the last snapshot (a ShapeError without one). */
+  restore(): void {
+    if (!this.saved) throw new ShapeError('state', 'restore() without a snapshot');
+    this.ctx.copy(this.saved.copy, this.arena);
+    this.position = this.saved.position;
   }
 
   /** Bytes held by recurrent states and KV caches (the "state vs KV cache memory" figure). */
@@ -347,8 +395,7 @@ export class ModelState {
 
   dispose(): void {
     this.reset();
-    for (const t of [...this.glaState, ...this.zState, ...this.keyMax]) t?.dispose();
-    for (const h of this.convHist) h?.buffer.dispose();
+    this.arena.dispose();
   }
 }
 

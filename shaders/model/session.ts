@@ -136,7 +136,12 @@ export class Session {
 
   /**
    * Prefills `prompt`, then samples on the GPU until `maxTokens`, a stop token, or cancel().
-   * Only each sampled id (4 bytes) is read back.
+   * Only each sampled id (4 bytes) is read back, and the host never waits for it with the GPU idle:
+   * step i+1 (which reads token i on the GPU) is encoded and submitted before token i is read back.
+   * When token i turns out to be a stop token, that speculative step is undone (the recurrent state
+   * is snapshotted before it when stop tokens are given: one GPU copy per token). cancel() takes
+   * effect after the token in flight. Either way, afterwards the state holds the prompt and every
+   * generated token but the last, exactly as if each step had waited for its token.
    */
   generate(prompt: ArrayLike<number>, sampling: SamplingOptions, o: GenerateOptions): Promise<GenerateResult> {
     return this.serial(async () => {
@@ -146,42 +151,67 @@ export class Session {
       const tokens: number[] = [];
       const t0 = now();
       const ids = ctx.upload(this.checkTokens(prompt), [prompt.length], 'ids');
-      let logits: Tensor | null = null;
-      const tok = ctx.tensor([1], 'u32', 'sampled');
+      // Two id buffers: step i+1 reads token i from one while sampling token i+1 into the other.
+      const tok = [ctx.tensor([1], 'u32', 'sampled.0'), ctx.tensor([1], 'u32', 'sampled.1')] as const;
+      const sampleInto = (logits: Tensor, out: Tensor): void => {
+        sample(ctx, {
+          logits,
+          temperature: sampling.temperature,
+          topK: sampling.topK ?? 0,
+          topP: sampling.topP ?? 1,
+          seed: sampling.seed ?? 0,
+          step: this.state.position,
+          out,
+        });
+        logits.dispose();
+      };
+      const readId = async (t: Tensor): Promise<number> => ((await ctx.read(t)) as Uint32Array)[0] as number;
       let stopReason: GenerateResult['stopReason'] = 'length';
       let prefillMs = 0;
+      let inFlight: Promise<number> | null = null;
       try {
-        logits = this.run(ids, 'last');
-        for (let i = 0; i < o.maxTokens; i++) {
-          if (this.cancelled) {
-            stopReason = 'cancelled';
-            break;
-          }
-          if (!logits) logits = this.run(tok, 'last'); // the sampled id never leaves the GPU
-          sample(ctx, {
-            logits,
-            temperature: sampling.temperature,
-            topK: sampling.topK ?? 0,
-            topP: sampling.topP ?? 1,
-            seed: sampling.seed ?? 0,
-            step: this.state.position,
-            out: tok,
-          });
-          logits.dispose();
-          logits = null;
-          const id = ((await ctx.read(tok)) as Uint32Array)[0] as number;
-          if (i === 0) prefillMs = now() - t0;
-          tokens.push(id);
-          o.onToken?.(id, i);
-          if (stop.has(id)) {
-            stopReason = 'stop';
-            break;
+        const first = this.run(ids, 'last');
+        if (o.maxTokens <= 0 || this.cancelled) {
+          first.dispose();
+          ctx.flush();
+          if (o.maxTokens > 0) stopReason = 'cancelled';
+        } else {
+          sampleInto(first, tok[0]);
+          let pending = readId(tok[0]); // submits the prefill and the first sample
+          for (let i = 0; ; i++) {
+            // Speculate: feed token i (still on the GPU) and sample token i + 1.
+            let next: Promise<number> | null = null;
+            if (i + 1 < o.maxTokens && !this.cancelled) {
+              if (stop.size > 0) this.state.snapshot();
+              sampleInto(this.run(tok[i % 2] as Tensor, 'last'), tok[(i + 1) % 2] as Tensor);
+              next = readId(tok[(i + 1) % 2] as Tensor);
+              inFlight = next;
+            }
+            const id = await pending;
+            if (i === 0) prefillMs = now() - t0;
+            tokens.push(id);
+            o.onToken?.(id, i);
+            if (stop.has(id)) {
+              stopReason = 'stop';
+              if (next) {
+                await next; // the speculative step has run: undo it
+                this.state.restore();
+              }
+              break;
+            }
+            if (!next) {
+              if (i + 1 < o.maxTokens) stopReason = 'cancelled';
+              break;
+            }
+            pending = next;
           }
         }
+        inFlight = null;
       } finally {
+        // An error mid-loop can leave a read in flight: let it settle before its buffers are freed.
+        await inFlight?.catch(() => undefined);
         ids.dispose();
-        logits?.dispose();
-        tok.dispose();
+        tok.forEach((t) => t.dispose());
       }
       return { tokens, stopReason, prefillMs, decodeMs: now() - t0 - prefillMs };
     });

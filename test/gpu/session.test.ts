@@ -55,10 +55,21 @@ describe('Session', () => {
     const st = await s.generate(prompt, { temperature: 1, topK: 20, topP: 0.9, seed: 42 }, { maxTokens: 8, stop: [stopAt] });
     expect(st.stopReason).toBe('stop');
     expect(st.tokens.at(-1)).toBe(stopAt);
+    expect(st.tokens).toEqual(a.tokens.slice(0, st.tokens.length));
+    // The speculative step past the stop token was undone: the state holds the prompt and every
+    // generated token but the last, so feeding the stop token now equals the twin over all of them.
+    expect(s.position).toBe(prompt.length + st.tokens.length - 1);
+    const after = await s.step(stopAt);
+    const twin = forward64(c, w, cpuState(c), [...prompt, ...st.tokens]);
+    expectClose(after, twin.subarray(twin.length - c.vocabSize), { rtol: 2e-3, atol: 2e-4, label: 'logits after a stop' });
     await s.reset();
+    // cancel() takes effect after the token in flight (the step after the current one is already
+    // submitted when the current token arrives): one more token at most, and the state stays exact.
     const cancelled = await s.generate(prompt, { temperature: 0 }, { maxTokens: 50, onToken: (_, i) => i === 1 && s.cancel() });
     expect(cancelled.stopReason).toBe('cancelled');
-    expect(cancelled.tokens.length).toBe(2);
+    expect(cancelled.tokens.length).toBeGreaterThanOrEqual(2);
+    expect(cancelled.tokens.length).toBeLessThanOrEqual(3);
+    expect(s.position).toBe(prompt.length + cancelled.tokens.length - 1);
     // prefill and step give the same logits as the twin after a reset
     await s.reset();
     const l1 = await s.prefill(prompt);
