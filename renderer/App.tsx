@@ -4,7 +4,7 @@
 // Global keys: Ctrl/Cmd+Shift+P palette, ? help, 1–9 panels, Esc clears the locked token,
 // [ ] layer, { } head.
 
-import { useCallback, useEffect, useMemo, useState, type JSX } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import { currentHost, openGpu, type Host, type SampleEntry } from './host/host.js';
 import { PANELS, panelById } from './panels/registry.js';
 import { PromptPanel } from './panels/prompt/PromptPanel.js';
@@ -15,7 +15,14 @@ import type { ModelRef } from './state/types.js';
 import { CommandPalette, HelpSheet, type Command } from './ui/CommandPalette.js';
 import { panelPng, panelSvg } from './ui/exportPanel.js';
 import { captureFiles } from './session/export.js';
-import { toChromeTrace, toCsv, type ModelConfig } from '../shaders/index.js';
+import { toChromeTrace, toCsv, type FolderReader, type ModelConfig } from '../shaders/index.js';
+
+declare global {
+  interface Window {
+    /** For tests and the devtools console: the store, and a way to lose the GPU device on purpose. */
+    __regla?: { store: typeof useStore; loseDevice: () => void };
+  }
+}
 
 /** The sample opened on first launch. */
 const DEFAULT_SAMPLE = 'regla';
@@ -41,6 +48,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
   const progress = useStore((s) => s.progress);
   const notices = useStore((s) => s.notices);
   const gpu = useStore((s) => s.gpu);
+  const gpuLost = useStore((s) => s.gpuLost);
   const layer = useStore((s) => s.layer);
   const head = useStore((s) => s.head);
   const scale = useStore((s) => s.scale);
@@ -56,21 +64,31 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
     [host, st],
   );
 
+  /**
+   * Opens the GPU and a Runner on it, watching for device loss. A lost device (driver reset, GPU
+   * removed, or destroyed) leaves the store as it is — runs, results, settings — and raises the
+   * banner that offers restartGpu().
+   */
+  const startGpu = useCallback(async (): Promise<Runner> => {
+    const ctx = await openGpu();
+    const info = ctx.device.adapterInfo;
+    st.getState().setGpu({ adapter: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter', features: [...ctx.features], quantized: null });
+    st.getState().setGpuLost(null);
+    ctx.device.lost
+      .then((l) => st.getState().setGpuLost(`${l.reason}${l.message ? `: ${l.message}` : ''}`))
+      .catch(() => undefined);
+    const r = new Runner(ctx);
+    window.__regla = { store: useStore, loseDevice: () => ctx.device.destroy() };
+    setRunner(r);
+    return r;
+  }, [st]);
+
   // Boot: GPU, samples, the default sample.
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      const ctx = await openGpu();
+      const r = await startGpu();
       if (cancelled) return;
-      const info = ctx.device.adapterInfo;
-      st.getState().setGpu({ adapter: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter', features: [...ctx.features], quantized: null });
-      ctx.device.lost
-        .then((l) => {
-          if (l.reason !== 'destroyed') st.getState().notify('error', `GPU device lost (${l.reason}): ${l.message}. Reload to start a new session; your runs stay listed.`);
-        })
-        .catch(() => undefined);
-      const r = new Runner(ctx);
-      setRunner(r);
       const list = await host.listSamples();
       if (cancelled) return;
       setSamples(list);
@@ -87,7 +105,33 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
     return () => {
       cancelled = true;
     };
-  }, [host, openSample, st]);
+  }, [host, openSample, st, startGpu]);
+
+  // Folder models opened this session, so a GPU restart can upload them again.
+  const folderReaders = useRef(new Map<string, FolderReader>());
+
+  /** After a lost device: a new device and Runner, and the active model uploaded again. Runs stay. */
+  const restartGpu = useCallback(async () => {
+    const s = st.getState();
+    try {
+      runner?.dispose();
+    } catch {
+      // the old device is gone: nothing of it can be released any more
+    }
+    setRunner(null);
+    try {
+      const r = await startGpu();
+      const key = s.activeModel;
+      const e = samples.find((x) => `sample:${x.name}` === key);
+      const reader = key ? folderReaders.current.get(key) : undefined;
+      const ref = key ? s.models.find((m) => m.key === key) : undefined;
+      if (e) await openSample(r, e);
+      else if (reader && ref) await r.load(ref, reader);
+      s.notify('info', `GPU restarted${key ? `; ${ref?.name ?? key} is loaded again` : ''}. Your runs are kept.`);
+    } catch (err) {
+      s.setGpuLost(describe(err));
+    }
+  }, [runner, samples, openSample, startGpu, st]);
 
   const chooseModel = useCallback(
     async (key: string) => {
@@ -109,6 +153,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       const ref: ModelRef = { key: `folder:${reader.name}#${++folderCounter}`, name: reader.name, kind: 'folder', variant: 'folder' };
       try {
         const m = await runner.load(ref, reader);
+        folderReaders.current.set(ref.key, reader);
         st.getState().addModel({ ...ref, variant: m.config.modelType });
         st.getState().setActiveModel(ref.key);
         st.getState().notify('info', `Opened ${reader.name}`);
@@ -263,6 +308,14 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
         {progress ? (
           <div className="progress" role="progressbar" aria-valuenow={Math.round(progress.fraction * 100)}>
             {progress.label} {Math.round(progress.fraction * 100)}%
+          </div>
+        ) : null}
+        {gpuLost ? (
+          <div className="banner error" role="alert" data-testid="gpu-lost">
+            The GPU device was lost ({gpuLost}). Your runs, results and settings are kept; the model must be uploaded to a new device.
+            <button type="button" onClick={() => void restartGpu()} data-testid="gpu-restart">
+              Restart GPU
+            </button>
           </div>
         ) : null}
         {fatal ? (

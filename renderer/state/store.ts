@@ -170,6 +170,8 @@ export interface UiSlice {
   /** Load progress of the model being opened (0–1), or null. */
   progress: { label: string; fraction: number } | null;
   gpu: { adapter: string; features: string[]; quantized: boolean | null } | null;
+  /** Why the GPU device was lost (null while it works): the app offers a restart, runs are kept. */
+  gpuLost: string | null;
   setPanel: (id: string) => void;
   setPaletteOpen: (open: boolean) => void;
   setHelpOpen: (open: boolean) => void;
@@ -177,6 +179,7 @@ export interface UiSlice {
   dismiss: (id: number) => void;
   setProgress: (p: UiSlice['progress']) => void;
   setGpu: (g: UiSlice['gpu']) => void;
+  setGpuLost: (reason: string | null) => void;
 }
 
 let noticeId = 0;
@@ -188,6 +191,7 @@ const ui: StateCreator<Store, [], [], UiSlice> = (set) => ({
   notices: [],
   progress: null,
   gpu: null,
+  gpuLost: null,
   setPanel: (panel) => set({ panel }),
   setPaletteOpen: (paletteOpen) => set({ paletteOpen }),
   setHelpOpen: (helpOpen) => set({ helpOpen }),
@@ -195,6 +199,7 @@ const ui: StateCreator<Store, [], [], UiSlice> = (set) => ({
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
   setProgress: (progress) => set({ progress }),
   setGpu: (gpu) => set({ gpu }),
+  setGpuLost: (gpuLost) => set({ gpuLost }),
 });
 
 // ---------------------------------------------------------------- the store

@@ -4,7 +4,7 @@
 // a locked token across the panels, compares two variants with shared and separate scales, profiles
 // and exports a trace (validated) and a PNG. Screenshots go to test-results/app-*.png. Skips only
 // when Chromium is absent outside CI; in CI that is a failure.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,6 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../../scripts/build.mjs';
 import { serveApp, type WebHost } from '../../scripts/web.mjs';
 import { validateTrace } from '../unit/trace-validate.js';
+import { expectedWeights, parseConfig } from '../../shaders/index.js';
+
+declare global {
+  interface Window {
+    /** The app's debug hook (renderer/App.tsx): its store, and a way to lose the GPU device. */
+    __regla?: { store: { getState(): { runOrder: string[] } }; loseDevice(): void };
+  }
+}
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -175,4 +183,81 @@ describe.skipIf(skip)('the app in Chromium through the web host', () => {
     expect(separate.every((l) => l !== null && !/shared/.test(l))).toBe(true);
     await shot('compare');
   }, 3 * RUN_MS);
+
+  it('a model too large for the GPU gets a named OutOfMemoryError banner; the current model and runs stay', async () => {
+    // A real folder whose weights (a 327 680 × 4096 embedding: 5.4 GB) exceed any WebGPU buffer limit.
+    // The file is sparse: the header is real, the data is holes, and the check comes before any read.
+    const dir = join(work, 'huge-model');
+    mkdirSync(dir, { recursive: true });
+    const json = { model_type: 'regla', hidden_size: 4096, num_hidden_layers: 1, num_heads: 32, vocab_size: 327680, intermediate_size: 11008 };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(json));
+    copyFileSync(join(ROOT, 'samples/models/regla/tokenizer.json'), join(dir, 'tokenizer.json'));
+    const header: Record<string, unknown> = {};
+    let at = 0;
+    for (const w of expectedWeights(parseConfig(json))) {
+      const bytes = w.shape.reduce((a, b) => a * b, 1) * 4;
+      header[w.name] = { dtype: 'F32', shape: w.shape, data_offsets: [at, at + bytes] };
+      at += bytes;
+    }
+    const hb = Buffer.from(JSON.stringify(header).padEnd(Math.ceil(JSON.stringify(header).length / 8) * 8, ' '));
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(hb.length));
+    const file = join(dir, 'model.safetensors');
+    writeFileSync(file, Buffer.concat([prefix, hb]));
+    truncateSync(file, 8 + hb.length + at);
+    const before = await page.textContent('[data-testid=tokens]');
+    const runsBefore = await page.evaluate(() => window.__regla?.store.getState().runOrder.length ?? -1);
+    const chooser = page.waitForEvent('filechooser');
+    await page.click('button[title^="Open Model Folder"]');
+    await (await chooser).setFiles(dir);
+    const alert = page.locator('.notice.error').last();
+    await alert.waitFor({ timeout: 60_000 });
+    expect(await alert.textContent()).toMatch(/OutOfMemoryError: .*model\.embeddings\.weight: \d+ bytes exceeds this device's limit/);
+    expect(await page.inputValue('[data-testid=model-select]')).toBe('sample:regla');
+    expect(await page.textContent('[data-testid=tokens]')).toBe(before);
+    expect(await page.evaluate(() => window.__regla?.store.getState().runOrder.length ?? -1)).toBe(runsBefore);
+    expect(await page.locator('.progress').count(), 'the progress line is cleared').toBe(0);
+    await shot('oversized-model');
+    await alert.locator('button').click();
+  });
+
+  it('a sweep streams its rows as they are measured and can be cancelled', async () => {
+    await page.click('[data-testid=tab-sweeps]');
+    await page.check('[data-testid=sweep-model-regla]');
+    await page.fill('[data-testid=sweep-seq]', '16,64,256,1024');
+    await page.fill('[data-testid=sweep-chunk]', '16');
+    await page.fill('[data-testid=sweep-decode]', '0');
+    await page.fill('[data-testid=sweep-repeat]', '1');
+    await page.click('[data-testid=sweep-run]');
+    // The first rows arrive while the sweep still runs; then cancel.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=sweep-rows] tbody tr').length >= 1, undefined, { timeout: RUN_MS });
+    expect(await page.getAttribute('[data-testid=sweep-progress]', 'data-status')).toBe('running');
+    await page.click('[data-testid=sweep-cancel]');
+    await page.waitForSelector('[data-testid=sweep-progress][data-status="cancelled"]', { timeout: RUN_MS });
+    const rows = await page.locator('[data-testid=sweep-rows] tbody tr').count();
+    expect(rows).toBeGreaterThanOrEqual(1);
+    expect(rows).toBeLessThan(4);
+    await shot('sweep-cancelled');
+    // The run's panels still work after the cancelled sweep.
+    await page.click('[data-testid=tab-gates]');
+    expect(await page.locator('.panel-body canvas').count()).toBeGreaterThan(0);
+  }, 2 * RUN_MS);
+
+  it('a lost GPU device raises a banner; Restart GPU uploads the model again, the runs stay and generation works', async () => {
+    const runs = await page.evaluate(() => window.__regla?.store.getState().runOrder.length ?? -1);
+    expect(runs).toBeGreaterThan(0);
+    await page.evaluate(() => window.__regla?.loseDevice());
+    await page.waitForSelector('[data-testid=gpu-lost]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid=gpu-lost]')).toMatch(/GPU device was lost .*runs, results and settings are kept/);
+    expect(await page.isDisabled('[data-testid=generate]')).toBe(true);
+    await shot('gpu-lost');
+    await page.click('[data-testid=gpu-restart]');
+    await page.waitForSelector('[data-testid=gpu-lost]', { state: 'detached', timeout: 60_000 });
+    await page.waitForSelector('.notice:has-text("GPU restarted")', { timeout: 120_000 });
+    expect(await page.evaluate(() => window.__regla?.store.getState().runOrder.length ?? -1)).toBe(runs);
+    await page.fill('[data-testid=max-tokens]', '3');
+    await page.click('[data-testid=generate]');
+    expect(await waitRun()).toMatch(/done/);
+    expect(await page.evaluate(() => window.__regla?.store.getState().runOrder.length ?? -1)).toBe(runs + 1);
+  }, 2 * RUN_MS);
 });

@@ -52,6 +52,7 @@ export function PromptPanel(): JSX.Element {
   const setHover = useStore((s) => s.setHover);
   const toggleLock = useStore((s) => s.toggleLock);
   const notify = useStore((s) => s.notify);
+  const gpuLost = useStore((s) => s.gpuLost !== null);
   const [prompt, setPrompt] = useState('It was the best of times');
   const [temperature, setTemperature] = useState(0.8);
   const [topK, setTopK] = useState(40);
@@ -68,7 +69,7 @@ export function PromptPanel(): JSX.Element {
   }, [values, metric]);
 
   const generate = (): void => {
-    if (!runner || !activeModel) return;
+    if (!runner || !activeModel || gpuLost) return;
     runner.generate(activeModel, prompt, { temperature, topK, topP, seed }, maxTokens).catch((e: unknown) => notify('error', describe(e)));
   };
   const stop = (): void => {
@@ -98,7 +99,7 @@ export function PromptPanel(): JSX.Element {
         <NumberField label="max tokens" value={maxTokens} step={8} min={1} max={2000} onChange={setMaxTokens} />
       </div>
       <div className="actions">
-        <button type="button" onClick={generate} disabled={!runner || !loaded || busy} data-testid="generate" title="Generate (Ctrl+Enter)">
+        <button type="button" onClick={generate} disabled={!runner || !loaded || busy || gpuLost} data-testid="generate" title="Generate (Ctrl+Enter)">
           Generate
         </button>
         <button type="button" onClick={stop} disabled={!busy} data-testid="stop">
