@@ -15,6 +15,7 @@ import { glaRecurrent64 } from './gla.js';
 import { attnOutput64 } from './attn_out.js';
 import { rope64 } from './rope.js';
 import { softmaxAttention64 } from './softmax_attn.js';
+import { validateInterventions, type Intervention } from '../model/interventions.js';
 
 type Vec = ArrayLike<number>;
 
@@ -60,8 +61,12 @@ function gateProj64(w: WeightMap, p: string, x: Vec, T: number, H: number): Floa
   return matmul64(z, w1, T, w1.length / r, r, get(w, `${p}.1.bias`));
 }
 
-/** Forward of `tokens` from `state` (advanced in place); returns logits [T, vocab] for every token. */
-export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens: readonly number[]): Float64Array {
+/**
+ * Forward of `tokens` from `state` (advanced in place) with optional interventions (validated first,
+ * InterventionError); returns logits [T, vocab] for every token.
+ */
+export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens: readonly number[], interventions: readonly Intervention[] = []): Float64Array {
+  validateInterventions(c, interventions);
   const T = tokens.length;
   const H = c.hiddenSize;
   const Hq = c.numHeads;

@@ -19,6 +19,7 @@ import { attnOutput } from '../ops/attn_out.js';
 import { rope } from '../ops/rope.js';
 import { kvAppend, softmaxAttention } from '../ops/softmax_attn.js';
 import { FUSED_MAX_HIDDEN, gemvNorm, mlpPartial, MLP_MAX_SLICE } from '../ops/matmul.js';
+import { validateInterventions, type Intervention } from './interventions.js';
 import { glaStep, glaStepSupported, type ConvHistory, type GlaStepDims, type PackedOffsets, type ProjOffsets } from '../ops/gla_step.js';
 
 /** Points where capture taps can observe tensors (spec §3.5). */
@@ -57,6 +58,11 @@ export interface ForwardOptions {
   tap?: Tap | null;
   /** false forces the unfused ops for single-token steps (the fused path is the default). */
   fused?: boolean;
+  /**
+   * Edits to this forward (model/interventions.ts), validated first (InterventionError). Any
+   * intervention makes decode take the unfused ops; an empty list is exactly the default forward.
+   */
+  interventions?: readonly Intervention[];
 }
 
 interface GateWeights {
@@ -582,8 +588,11 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
   if (T === 0) throw new ShapeError('ids', 'at least one token is needed');
   const pos0 = state.position;
   const tap = o.tap ?? null;
-  // Capture taps observe the unfused intermediates; without them, decode takes the fused path.
-  if (T === 1 && !tap && o.fused !== false && canFuseDecode(model)) return decodeStep(model, state, ids);
+  const interventions = o.interventions ?? [];
+  validateInterventions(c, interventions);
+  // Capture taps observe the unfused intermediates, and interventions edit them; without either,
+  // decode takes the fused path.
+  if (T === 1 && !tap && interventions.length === 0 && o.fused !== false && canFuseDecode(model)) return decodeStep(model, state, ids);
   const mode = T === 1 ? 'recurrent' : (o.mode ?? 'chunk');
   const chunkSize = o.chunkSize ?? 64;
   // Checked before anything is allocated, so a bad option leaves no live tensors behind.
