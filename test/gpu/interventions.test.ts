@@ -117,6 +117,8 @@ const CASES: Record<string, Case[]> = {
     { variant: 'sigmoid', list: [{ kind: 'clamp_g', layers: 'all', min: 0.9, max: 1 }] },
     { variant: 'fast_decay', list: [{ kind: 'clamp_g', layers: [0], min: 0.3, max: 0.7 }] },
     { variant: 'hybrid_regla', list: [{ kind: 'clamp_g', layers: 'all', min: 0.05, max: 0.5 }] },
+    // Short convolution, grouped kv heads, clamp_min on the log gate after the logit clamp.
+    { variant: 'gla_conv_gqa_tied', list: [{ kind: 'clamp_g', layers: 'all', min: 0.6, max: 0.99 }] },
   ],
   force_r: [
     { variant: 'regla', list: [{ kind: 'force_r', layers: 'all', value: 0 }] },
@@ -126,12 +128,16 @@ const CASES: Record<string, Case[]> = {
     { variant: 'regla', list: [{ kind: 'scale_head', layer: 1, head: 0, scale: 0 }] },
     { variant: 'gla_conv_gqa_tied', list: [{ kind: 'scale_head', layer: 0, head: 3, scale: 2.5 }] },
     { variant: 'hybrid_regla', list: [{ kind: 'scale_head', layer: 1, head: 1, scale: 0 }] },
+    { variant: 'softmax', list: [{ kind: 'scale_head', layer: 0, head: 0, scale: 3 }] },
+    { variant: 'la_elu_denominator', list: [{ kind: 'scale_head', layer: 1, head: 1, scale: 0 }] },
   ],
   feature_map: [
     { variant: 'regla', list: [{ kind: 'feature_map', layers: 'all', map: 'relu' }] },
     { variant: 'la_relu', list: [{ kind: 'feature_map', layers: [1], map: 'exp_norm' }] },
     { variant: 'gla_conv_gqa_tied', list: [{ kind: 'feature_map', layers: 'all', map: 'elu1' }] },
     { variant: 'sigmoid', list: [{ kind: 'feature_map', layers: [0], map: 'exp_norm' }] },
+    { variant: 'la_elu_denominator', list: [{ kind: 'feature_map', layers: 'all', map: 'relu' }] },
+    { variant: 'hybrid_regla', list: [{ kind: 'feature_map', layers: 'all', map: 'identity' }] },
   ],
   no_output_norm: [
     { variant: 'regla', list: [{ kind: 'no_output_norm', layers: 'all' }] },
@@ -174,6 +180,29 @@ describe('every intervention: GPU ≡ float64 twin on every path, and it changes
       });
     }
   }
+});
+
+describe('interventions that change mid-sequence', () => {
+  it('a list per block (exp_norm swapped in after position 0 on layer 0, then on both layers and no output norm on layer 1) ≡ the twin block by block', async () => {
+    const ctx = await getContext();
+    const c = parseConfig(VARIANTS['la_relu'] as Record<string, unknown>);
+    const w = randomWeights(c, { seed: 13 });
+    const ids = tokens(30, c.vocabSize, 4);
+    const blocks = [ids.slice(0, 12), [ids[12] as number], ids.slice(13)];
+    const lists: Intervention[][] = [[], [{ kind: 'feature_map', layers: [0], map: 'exp_norm' }], [{ kind: 'feature_map', layers: 'all', map: 'exp_norm' }, { kind: 'no_output_norm', layers: [1] }]];
+    const model = await GpuModel.upload(ctx, c, w);
+    const st = new ModelState(ctx, c);
+    const tw = cpuState(c);
+    for (const [i, b] of blocks.entries()) {
+      const list = lists[i] as Intervention[];
+      const t = ctx.upload(Uint32Array.from(b), [b.length], 'ids');
+      const logits = forward(model, st, t, { logits: 'all', interventions: list });
+      expectClose(await ctx.readF32(logits), forward64(c, w, tw, b, list), { ...TOL, label: `block ${i}` });
+      [logits, t].forEach((x) => x.dispose());
+    }
+    st.dispose();
+    model.dispose();
+  });
 });
 
 describe('no-op interventions', () => {
