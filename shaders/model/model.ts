@@ -2,6 +2,8 @@
 // recurrent state (GLA states, exp_norm key max, conv histories, KV caches of softmax layers), and
 // the forward pass over a block of tokens built from the ops. Capture taps and the profiler attach
 // from outside (taps here, the profiler through GpuContext) without changing any kernel.
+// Interventions (ForwardOptions.interventions, model/interventions.ts) add their own in-place edit
+// dispatches only when present; each layer's settings come from layerEffect, once per layer.
 
 import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';

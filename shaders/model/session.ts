@@ -1,7 +1,8 @@
 // Session: one model on one GpuContext with one running sequence. Build from config + weights,
 // prefill(tokens), step(token), generate(prompt, sampling, stop) streaming tokens through a callback
 // (only the sampled id is read back per token), reset, cancel. Calls are serialized; capture taps
-// attach via `tap`, the profiler via ctx.setObserver — neither changes a kernel.
+// attach via `tap`, the profiler via ctx.setObserver — neither changes a kernel; `interventions`
+// (model/interventions.ts) edit every later forward.
 
 import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
