@@ -54,3 +54,13 @@ export class CancelledError extends ReglaError {}
 
 /** Something the GPU reported (validation error) that indicates a bug, with the op that caused it. */
 export class GpuValidationError extends ReglaError {}
+
+/** An intervention is malformed or does not apply to the model; `intervention` names it (e.g. "interventions[1] (force_r)"). */
+export class InterventionError extends ReglaError {
+  constructor(
+    readonly intervention: string,
+    message: string,
+  ) {
+    super(`${intervention}: ${message}`);
+  }
+}

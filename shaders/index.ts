@@ -31,6 +31,7 @@ export { attnOutput, type AttnOutputArgs } from './ops/attn_out.js';
 export { rope } from './ops/rope.js';
 export { softmaxAttention, kvAppend } from './ops/softmax_attn.js';
 export { sample, type SampleArgs } from './ops/sampling.js';
+export { clampInPlace, scaleColumns, type ClampArgs, type ScaleColumnsArgs } from './ops/interventions.js';
 
 // Capture: GPU reductions of tapped tensors (histograms, saturation, means, state norms).
 export { Capture, DEFAULT_QUANTITIES, TokenMatrix, type Quantity, type CaptureOptions, type CaptureRecord, type HistogramRecord, type SaturationRecord, type MeansRecord, type Range } from './capture/capture.js';

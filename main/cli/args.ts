@@ -1,7 +1,13 @@
 // Option parsing shared by the CLI's subcommands (regla.ts parses the argv itself).
 
-/** How each option of a command parses: a string, a number, an integer, or a flag without value. */
-export type OptionSpec = Record<string, 'string' | 'number' | 'int' | 'flag'>;
+/**
+ * How each option of a command parses: a string, a number, an integer, a flag without value, or a
+ * repeatable string ('list': every occurrence, in order, as a string[]).
+ */
+export type OptionSpec = Record<string, 'string' | 'number' | 'int' | 'flag' | 'list'>;
+
+/** Parsed options of one command. */
+export type ParsedArgs = ReadonlyMap<string, string | number | boolean | readonly string[]>;
 
 /** What regla.ts hands a subcommand: the GPU, its usage-error builder (exit 2) and stdout. */
 export interface CommandDeps {
@@ -12,7 +18,7 @@ export interface CommandDeps {
 }
 
 /** A required, non-empty string option; otherwise `usage(...)` (exit 2) naming the command and option. */
-export function requiredString(a: ReadonlyMap<string, string | number | boolean>, cmd: string, name: string, usage: (message: string) => Error): string {
+export function requiredString(a: ParsedArgs, cmd: string, name: string, usage: (message: string) => Error): string {
   const v = a.get(name);
   if (typeof v !== 'string' || v === '') throw usage(`${cmd}: --${name} is required (see regla ${cmd} --help)`);
   return v;

@@ -22,7 +22,7 @@ import {
   type Quantity,
   type TapPoint,
 } from '../../shaders/index.js';
-import { type CommandDeps, type OptionSpec, intList, requiredString } from './args.js';
+import { type CommandDeps, type OptionSpec, type ParsedArgs, intList, requiredString } from './args.js';
 import { loadTokenizer, openModelFolder } from './model-folder.js';
 
 /** Every Quantity; a Record so that a new engine quantity fails to typecheck until it is listed here. */
@@ -115,7 +115,7 @@ function parseTokens(v: unknown, usage: (m: string) => Error): { lo?: number; hi
   return { ...(m[1] ? { lo: Number(m[1]) } : {}), ...(m[2] ? { hi: Number(m[2]) } : {}) };
 }
 
-export async function cmdCapture(a: ReadonlyMap<string, string | number | boolean>, deps: CaptureDeps): Promise<void> {
+export async function cmdCapture(a: ParsedArgs, deps: CaptureDeps): Promise<void> {
   const dir = requiredString(a, 'capture', 'model', deps.usage);
   const prompt = a.get('prompt');
   if (typeof prompt !== 'string') throw deps.usage('capture: --prompt is required (see regla capture --help)');

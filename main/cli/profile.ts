@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Capture, GpuContext, Session, profileRun, toChromeTrace, toCsv, type CaptureRecord, type ProfileMode, type ProfileReport } from '../../shaders/index.js';
 import { measureDevicePeaks, rooflineTable, type DevicePeaks } from '../../shaders/index.js';
-import { type CommandDeps, type OptionSpec, intList, requiredString } from './args.js';
+import { type CommandDeps, type OptionSpec, type ParsedArgs, intList, requiredString } from './args.js';
 import { openModelFolder } from './model-folder.js';
 
 export const PROFILE_HELP = `usage: regla profile --model DIR --out TRACE.json [options]
@@ -85,7 +85,7 @@ export function rooflineText(r: ProfileReport, peaks: DevicePeaks, rows = 8): st
   return lines.join('\n') + '\n';
 }
 
-export async function cmdProfile(a: ReadonlyMap<string, string | number | boolean>, deps: ProfileDeps): Promise<void> {
+export async function cmdProfile(a: ParsedArgs, deps: ProfileDeps): Promise<void> {
   const dir = requiredString(a, 'profile', 'model', deps.usage);
   const outPath = requiredString(a, 'profile', 'out', deps.usage);
   const csvPath = a.get('csv');

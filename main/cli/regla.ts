@@ -6,8 +6,11 @@ import { open, readFile } from 'node:fs/promises';
 import { create, globals } from 'webgpu';
 import {
   GpuContext,
+  InterventionError,
   Session,
   configToJson,
+  describeIntervention,
+  validateInterventions,
   rowNll64,
   validateSource,
   type SamplingOptions,
@@ -15,6 +18,7 @@ import {
 } from '../../shaders/index.js';
 import { loadTokenizer, openModelFolder, type ModelFolder } from './model-folder.js';
 import { requiredString, type OptionSpec } from './args.js';
+import { INTERVENE_HELP, parseIntervention } from './intervene.js';
 import { PROFILE_HELP, PROFILE_SPEC, cmdProfile } from './profile.js';
 import { CAPTURE_HELP, CAPTURE_SPEC, cmdCapture } from './capture.js';
 import { SWEEP_HELP, SWEEP_SPEC, cmdSweep } from './sweep.js';
@@ -71,6 +75,7 @@ tokens/s and, per layer, the share of the prompt's log gates log α that are sat
   --top-k K            0 = off (default 0)
   --top-p P            1 = off (default 1)
   --seed S             sampling seed (default 0)
+${INTERVENE_HELP}
   --json               print one JSON object instead of streaming text
   --help               this text`,
   eval: `usage: regla eval --model DIR --text FILE [--dump-logits OUT.npy] [--json]
@@ -97,7 +102,7 @@ disk), and the GPU adapter with its limits. Checks every tensor's name and shape
 // --------------------------------------------------------------------------------- arguments
 
 type Spec = OptionSpec;
-type Parsed = Map<string, string | number | boolean>;
+type Parsed = Map<string, string | number | boolean | string[]>;
 
 const SPECS: Record<string, Spec> = {
   run: {
@@ -108,6 +113,7 @@ const SPECS: Record<string, Spec> = {
     'top-k': 'int',
     'top-p': 'number',
     seed: 'int',
+    intervene: 'list',
     json: 'flag',
     help: 'flag',
   },
@@ -125,7 +131,7 @@ function parseArgs(cmd: string, argv: readonly string[]): Parsed {
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const kind = spec[name];
     if (!kind) throw new UsageError(`${cmd}: unknown option --${name} (see regla ${cmd} --help)`);
-    if (out.has(name)) throw new UsageError(`${cmd}: --${name} given twice`);
+    if (out.has(name) && kind !== 'list') throw new UsageError(`${cmd}: --${name} given twice`);
     if (kind === 'flag') {
       if (eq >= 0) throw new UsageError(`${cmd}: --${name} takes no value`);
       out.set(name, true);
@@ -141,7 +147,10 @@ function parseArgs(cmd: string, argv: readonly string[]): Parsed {
       i++;
     }
     if (kind === 'string') out.set(name, value);
-    else {
+    else if (kind === 'list') {
+      const prev = out.get(name);
+      out.set(name, [...(Array.isArray(prev) ? prev : []), value]);
+    } else {
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${cmd}: --${name} must be a number, got "${value}"`);
       if (kind === 'int' && !Number.isInteger(n)) throw new UsageError(`${cmd}: --${name} must be an integer, got "${value}"`);
@@ -239,12 +248,18 @@ async function cmdRun(a: Parsed): Promise<void> {
     seed: numArg(a, 'seed', 0, (n) => n >= 0 && n <= 0xffffffff, 'an integer in [0, 2^32)'),
   };
   const json = a.get('json') === true;
+  const specs = (a.get('intervene') as string[] | undefined) ?? [];
+  const interventions = specs.map((spec) => usageOnIntervention(spec, () => parseIntervention(spec)));
 
   await withModel(dir, async (folder) => {
     const tok = await loadTokenizer(folder);
     const promptIds = tok.encode(prompt).ids;
     if (promptIds.length === 0) throw new UsageError('run: --prompt encodes to no tokens');
     await withSession(folder, async (session, ctx) => {
+      // A spec that does not fit this model (a layer or head out of range, the wrong gate kind) is a
+      // usage error naming the spec.
+      interventions.forEach((iv, i) => usageOnIntervention(specs[i] as string, () => validateInterventions(folder.config, [iv])));
+      session.interventions = interventions;
       // The tap only enqueues copies (it runs while the forward is encoded); they are read after.
       const captures: Array<{ layer: number; t: Tensor }> = [];
       session.tap = (point, t, site) => {
@@ -261,7 +276,7 @@ async function cmdRun(a: Parsed): Promise<void> {
         result = await session.generate(promptIds, sampling, {
           maxTokens,
           onToken: (id) => {
-            // The prompt's prefill is done once the first token exists; decode runs untapped (fused).
+            // The prompt's prefill is done once the first token exists; decode runs untapped (fused, unless interventions are active).
             session.tap = null;
             generated.push(id);
             if (!json) out(stream.next(generated));
@@ -287,11 +302,13 @@ async function cmdRun(a: Parsed): Promise<void> {
             prefill,
             decode,
             gateSaturation: saturation,
+            interventions,
           }) + '\n',
         );
         return;
       }
       out(stream.end(result.tokens) + '\n\n');
+      if (interventions.length > 0) out(`interventions: ${interventions.map(describeIntervention).join('; ')}\n`);
       out(`prefill  ${prefill.tokens} tokens in ${prefill.ms.toFixed(1)} ms: ${prefill.tokensPerSecond.toFixed(1)} tokens/s\n`);
       out(`decode   ${decode.tokens} tokens in ${decode.ms.toFixed(1)} ms: ${decode.tokensPerSecond.toFixed(1)} tokens/s (${result.stopReason})\n`);
       if (saturation.length === 0) out('gate saturation: no gated layers\n');
@@ -305,6 +322,17 @@ async function cmdRun(a: Parsed): Promise<void> {
       }
     });
   });
+}
+
+/** Runs fn; an InterventionError becomes a usage error (exit 2) naming the --intervene spec. */
+function usageOnIntervention<T>(spec: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof InterventionError)) throw e;
+    const detail = e.message.startsWith(`${e.intervention}: `) ? e.message.slice(e.intervention.length + 2) : e.message;
+    throw new UsageError(`run: --intervene "${spec}": ${detail}`);
+  }
 }
 
 async function readSaturation(ctx: GpuContext, captures: ReadonlyArray<{ layer: number; t: Tensor }>): Promise<LayerSaturation[]> {

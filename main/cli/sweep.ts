@@ -20,7 +20,7 @@ import {
   type SweepRow,
   type SweepVariant,
 } from '../../shaders/index.js';
-import { type CommandDeps, type OptionSpec, intList, requiredString } from './args.js';
+import { type CommandDeps, type OptionSpec, type ParsedArgs, intList, requiredString } from './args.js';
 import { openModelFolder, type ModelFolder } from './model-folder.js';
 
 export const SWEEP_HELP = `usage: regla sweep --model DIR --out SWEEP.json [options]
@@ -122,7 +122,7 @@ function uniqueName(taken: Set<string>, base: string): string {
   return name;
 }
 
-export async function cmdSweep(a: ReadonlyMap<string, string | number | boolean>, deps: SweepDeps): Promise<void> {
+export async function cmdSweep(a: ParsedArgs, deps: SweepDeps): Promise<void> {
   const dir = requiredString(a, 'sweep', 'model', deps.usage);
   const outPath = requiredString(a, 'sweep', 'out', deps.usage);
   const csvPath = a.get('csv');

@@ -15,6 +15,8 @@ import { glaRecurrent64 } from './gla.js';
 import { attnOutput64 } from './attn_out.js';
 import { rope64 } from './rope.js';
 import { softmaxAttention64 } from './softmax_attn.js';
+import { layerEffect, validateInterventions, type Intervention, type LayerEffect, type LogitRange } from '../model/interventions.js';
+import { clamp64, scaleColumns64 } from './interventions.js';
 
 type Vec = ArrayLike<number>;
 
@@ -60,8 +62,22 @@ function gateProj64(w: WeightMap, p: string, x: Vec, T: number, H: number): Floa
   return matmul64(z, w1, T, w1.length / r, r, get(w, `${p}.1.bias`));
 }
 
-/** Forward of `tokens` from `state` (advanced in place); returns logits [T, vocab] for every token. */
-export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens: readonly number[]): Float64Array {
+/** clamp_g / force_r on logits, in place, with the bounds rounded to f32 as the GPU's uniforms are. */
+function clampLogits64(x: Float64Array, r: LogitRange | null): void {
+  if (r) clamp64(x, Math.fround(r.lo), Math.fround(r.hi));
+}
+
+/** scale_head on y [T, Hq · headDim], in place. */
+function scaleHeads64(y: Float64Array, eff: LayerEffect, Hq: number, headDim: number): void {
+  for (const [head, s] of eff.headScales ?? []) scaleColumns64(y, Hq * headDim, head * headDim, headDim, Math.fround(s));
+}
+
+/**
+ * Forward of `tokens` from `state` (advanced in place) with optional interventions (validated first,
+ * InterventionError); returns logits [T, vocab] for every token.
+ */
+export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens: readonly number[], interventions: readonly Intervention[] = []): Float64Array {
+  validateInterventions(c, interventions);
   const T = tokens.length;
   const H = c.hiddenSize;
   const Hq = c.numHeads;
@@ -73,6 +89,7 @@ export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens:
   let h = embedding64(tokens, get(w, 'model.embeddings.weight'), c.vocabSize, H);
   for (let li = 0; li < c.numLayers; li++) {
     const p = `model.layers.${li}.`;
+    const eff = layerEffect(c, interventions, li);
     const xn = rowNorm64(h, H, get(w, `${p}attn_norm.weight`), undefined, c.normEps, 'rmsnorm');
     let y: Float64Array;
     let yWidth: number;
@@ -89,6 +106,7 @@ export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens:
       for (const x of v) vc.push(x);
       y = softmaxAttention64({ q: qr, kCache: kc, vCache: vc, T, Hq, Hkv, hd, pos0 });
       yWidth = Hq * hd;
+      scaleHeads64(y, eff, Hq, hd);
     } else {
       let q = matmul64(xn, get(w, `${p}attn.q_proj.weight`), T, Hq * dk, H);
       let k = matmul64(xn, get(w, `${p}attn.k_proj.weight`), T, Hkv * dk, H);
@@ -110,6 +128,9 @@ export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens:
         const a = gateProj64(w, `${p}attn.gk_proj`, xn, T, H);
         const cl = c.gate === 'refined' ? gateProj64(w, `${p}attn.gr_proj`, xn, T, H) : undefined;
         const b = c.gate === 'fast_decay' ? gateProj64(w, `${p}attn.gv_proj`, xn, T, H) : undefined;
+        clampLogits64(a, eff.clampA);
+        if (cl) clampLogits64(cl, eff.clampC);
+        if (b) clampLogits64(b, eff.clampB);
         const g = logGate64({
           kind: c.gate,
           a,
@@ -123,17 +144,21 @@ export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens:
         A = g.A;
         D = g.D;
       }
-      const fq = c.featureMap === 'hedgehog' ? [get(w, `${p}attn.fmap_q.weight`), get(w, `${p}attn.fmap_q.bias`)] : [];
-      const phiQ = featureMap64(c.featureMap, q, dk, fq[0], fq[1]);
+      const fmap = eff.featureMap;
+      const fq = fmap === 'hedgehog' ? [get(w, `${p}attn.fmap_q.weight`), get(w, `${p}attn.fmap_q.bias`)] : [];
+      const phiQ = featureMap64(fmap, q, dk, fq[0], fq[1]);
       let phiK: Float64Array;
-      if (c.featureMap === 'exp_norm') {
-        const r = expNormKeys64(k, { B: 1, T, H: Hkv, dk }, A, state.keyMax[li] ?? undefined);
+      if (fmap === 'exp_norm') {
+        // Like the GPU: the running key max continues after position 0 (zeros if this layer never ran
+        // exp_norm before, i.e. a feature_map swap that starts mid-sequence).
+        const mPrev = pos0 > 0 ? (state.keyMax[li] ?? new Float64Array(Hkv)) : undefined;
+        const r = expNormKeys64(k, { B: 1, T, H: Hkv, dk }, A, mPrev);
         state.keyMax[li] = r.mOut;
         A = r.A;
         phiK = r.phiK;
       } else {
-        const fk = c.featureMap === 'hedgehog' ? [get(w, `${p}attn.fmap_k.weight`), get(w, `${p}attn.fmap_k.bias`)] : [];
-        phiK = featureMap64(c.featureMap, k, dk, fk[0], fk[1]);
+        const fk = fmap === 'hedgehog' ? [get(w, `${p}attn.fmap_k.weight`), get(w, `${p}attn.fmap_k.bias`)] : [];
+        phiK = featureMap64(fmap, k, dk, fk[0], fk[1]);
       }
       const r = glaRecurrent64(
         { B: 1, T, Hq, Hkv, dk: dkf, dv },
@@ -152,16 +177,18 @@ export function forward64(c: ModelConfig, w: WeightMap, state: CpuState, tokens:
       state.gla[li] = r.state;
       if (c.denominator) state.z[li] = r.zState;
       const gate = c.useOutputGate ? matmul64(xn, get(w, `${p}attn.g_proj.weight`), T, Hq * dv, H) : undefined;
+      const norm = eff.attnNorm;
       y = attnOutput64(
         r.o,
         dv,
-        c.attnNorm,
-        c.attnNorm !== 'none' ? get(w, `${p}attn.g_norm.weight`) : undefined,
-        c.attnNorm === 'layernorm' ? get(w, `${p}attn.g_norm.bias`) : undefined,
+        norm,
+        norm !== 'none' ? get(w, `${p}attn.g_norm.weight`) : undefined,
+        norm === 'layernorm' ? get(w, `${p}attn.g_norm.bias`) : undefined,
         c.normEps,
         gate,
       );
       yWidth = Hq * dv;
+      scaleHeads64(y, eff, Hq, dv);
     }
     const h2 = matmul64(y, get(w, `${p}attn.o_proj.weight`), T, H, yWidth, undefined, h);
     const xm = rowNorm64(h2, H, get(w, `${p}mlp_norm.weight`), undefined, c.normEps, 'rmsnorm');

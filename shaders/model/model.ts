@@ -2,6 +2,8 @@
 // recurrent state (GLA states, exp_norm key max, conv histories, KV caches of softmax layers), and
 // the forward pass over a block of tokens built from the ops. Capture taps and the profiler attach
 // from outside (taps here, the profiler through GpuContext) without changing any kernel.
+// Interventions (ForwardOptions.interventions, model/interventions.ts) add their own in-place edit
+// dispatches only when present; each layer's settings come from layerEffect, once per layer.
 
 import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
@@ -19,6 +21,8 @@ import { attnOutput } from '../ops/attn_out.js';
 import { rope } from '../ops/rope.js';
 import { kvAppend, softmaxAttention } from '../ops/softmax_attn.js';
 import { FUSED_MAX_HIDDEN, gemvNorm, mlpPartial, MLP_MAX_SLICE } from '../ops/matmul.js';
+import { layerEffect, validateInterventions, type Intervention, type LayerEffect } from './interventions.js';
+import { clampInPlace, scaleColumns } from '../ops/interventions.js';
 import { glaStep, glaStepSupported, type ConvHistory, type GlaStepDims, type PackedOffsets, type ProjOffsets } from '../ops/gla_step.js';
 
 /** Points where capture taps can observe tensors (spec §3.5). */
@@ -57,6 +61,11 @@ export interface ForwardOptions {
   tap?: Tap | null;
   /** false forces the unfused ops for single-token steps (the fused path is the default). */
   fused?: boolean;
+  /**
+   * Edits to this forward (model/interventions.ts), validated first (InterventionError). Any
+   * intervention makes decode take the unfused ops; an empty list is exactly the default forward.
+   */
+  interventions?: readonly Intervention[];
 }
 
 interface GateWeights {
@@ -516,6 +525,11 @@ function inputProjections(ctx: GpuContext, xn: Tensor, L: LayerWeights, layer: n
   return out;
 }
 
+/** scale_head: each scaled head's block of `headDim` columns of y [T, Hq · headDim], in place. */
+function scaleHeads(ctx: GpuContext, y: Tensor, eff: LayerEffect, headDim: number, layer: number): void {
+  for (const [head, s] of eff.headScales ?? []) scaleColumns(ctx, { x: y, col0: head * headDim, cols: headDim, s, op: 'scale_head', layer });
+}
+
 /** Reshapes a tensor view-free: ops take explicit shapes, so this returns a reshaped alias handle. */
 function as(t: Tensor, shape: readonly number[]): Tensor {
   return t.view(shape);
@@ -629,8 +643,11 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
   if (T === 0) throw new ShapeError('ids', 'at least one token is needed');
   const pos0 = state.position;
   const tap = o.tap ?? null;
-  // Capture taps observe the unfused intermediates; without them, decode takes the fused path.
-  if (T === 1 && !tap && o.fused !== false && canFuseDecode(model)) return decodeStep(model, state, ids);
+  const interventions = o.interventions ?? [];
+  validateInterventions(c, interventions);
+  // Capture taps observe the unfused intermediates, and interventions edit them; without either,
+  // decode takes the fused path.
+  if (T === 1 && !tap && interventions.length === 0 && o.fused !== false && canFuseDecode(model)) return decodeStep(model, state, ids);
   const mode = T === 1 ? 'recurrent' : (o.mode ?? 'chunk');
   const chunkSize = o.chunkSize ?? 64;
   // Checked before anything is allocated, so a bad option leaves no live tensors behind.
@@ -646,6 +663,8 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
   for (let li = 0; li < c.numLayers; li++) {
     const L = model.layers[li] as LayerWeights;
     const site: TapSite = { layer: li, pos0, T };
+    // This layer's settings under the interventions (the config's own when there are none).
+    const eff = layerEffect(c, interventions, li);
     tap?.('hidden', h, site);
     const xn = rowNorm(ctx, { x: h, weight: L.attnNorm, eps: c.normEps, kind: 'rmsnorm', layer: li, op: 'attn_norm' });
     let y: Tensor;
@@ -661,6 +680,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       kvAppend(ctx, { k: kr, v: as(v, [T, Hkv, hd]), kCache: cache.k, vCache: cache.v, pos0 });
       const att = softmaxAttention(ctx, { q: qr, kCache: cache.k, vCache: cache.v, pos0, T });
       y = as(att, [T, Hq * hd]);
+      scaleHeads(ctx, y, eff, hd, li);
       [q, k, v, qr, kr].forEach((t) => t.dispose());
     } else {
       let q = proj.q as Tensor;
@@ -687,6 +707,10 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
         const a = gateLogits(ctx, proj.gk as Tensor, L.gk, li, 'gk_proj');
         const cl = L.gr && proj.gr ? gateLogits(ctx, proj.gr, L.gr, li, 'gr_proj') : undefined;
         const b = L.gv && proj.gv ? gateLogits(ctx, proj.gv, L.gv, li, 'gv_proj') : undefined;
+        // clamp_g / force_r edit the logits in place, before the taps see them.
+        if (eff.clampA) clampInPlace(ctx, { x: a, ...eff.clampA, op: 'clamp_g.a', layer: li });
+        if (eff.clampC && cl) clampInPlace(ctx, { x: cl, ...eff.clampC, op: 'force_r.c', layer: li });
+        if (eff.clampB && b) clampInPlace(ctx, { x: b, ...eff.clampB, op: 'clamp_g.b', layer: li });
         const a4 = as(a, [1, T, Hkv, c.headDimK]);
         tap?.('gate.a', a4, site);
         if (cl) tap?.('gate.c', as(cl, [1, T, Hkv, c.headDimK]), site);
@@ -704,16 +728,18 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
         D = g.D;
         [a, cl, b].forEach((t) => t?.dispose());
       }
-      // Feature maps (step 5).
+      // Feature maps (step 5); feature_map interventions swap the kind (same width, no weights).
+      const fmap = eff.featureMap;
+      const hedgehog = fmap === 'hedgehog';
       const q4 = as(q, [1, T, Hq, c.headDimK]);
       const k4 = as(k, [1, T, Hkv, c.headDimK]);
       const phiQ = featureMap(ctx, {
-        kind: c.featureMap,
+        kind: fmap,
         x: q4,
-        ...(L.fmapQ ? { weight: L.fmapQ.w, bias: L.fmapQ.b } : {}),
+        ...(hedgehog && L.fmapQ ? { weight: L.fmapQ.w, bias: L.fmapQ.b } : {}),
       });
       let phiK: Tensor;
-      if (c.featureMap === 'exp_norm') {
+      if (fmap === 'exp_norm') {
         const keyMax = state.keyMax[li] as Tensor;
         const r = expNormKeys(ctx, { k: k4, ...(A ? { A } : {}), ...(pos0 > 0 ? { mPrev: keyMax } : {}) });
         ctx.copy(r.mOut, keyMax);
@@ -722,13 +748,13 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
         A = r.A;
         phiK = r.phiK;
       } else {
-        phiK = featureMap(ctx, { kind: c.featureMap, x: k4, ...(L.fmapK ? { weight: L.fmapK.w, bias: L.fmapK.b } : {}) });
+        phiK = featureMap(ctx, { kind: fmap, x: k4, ...(hedgehog && L.fmapK ? { weight: L.fmapK.w, bias: L.fmapK.b } : {}) });
       }
       if (A) tap?.('gate.logA', A, site);
       if (D) tap?.('gate.logD', D, site);
       tap?.('phi.q', phiQ, site);
       tap?.('phi.k', phiK, site);
-      if (c.featureMap === 'exp_norm') tap?.('keymax', state.keyMax[li] as Tensor, site);
+      if (fmap === 'exp_norm') tap?.('keymax', state.keyMax[li] as Tensor, site);
       // Recurrence and read-out (step 6). The recurrence updates the state in place: taps see the state
       // entering the block here, and whatever they enqueue runs before the recurrence (encoder order).
       const v4 = as(v, [1, T, Hkv, c.headDimV]);
@@ -751,14 +777,17 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
       [q, k, v, phiQ, phiK, A, D].forEach((t) => t?.dispose());
       // Output norm and gate (steps 7–8).
       const gl = proj.g;
+      // no_output_norm runs the kind 'none' (the output gate still applies); scale_head scales attn.y.
+      const norm = eff.attnNorm;
       y = attnOutput(ctx, {
         o: as(o4, [T, Hq, c.headDimV]),
-        kind: c.attnNorm,
-        ...(L.gNorm ? { weight: L.gNorm } : {}),
-        ...(L.gNormBias ? { bias: L.gNormBias } : {}),
+        kind: norm,
+        ...(norm !== 'none' && L.gNorm ? { weight: L.gNorm } : {}),
+        ...(norm === 'layernorm' && L.gNormBias ? { bias: L.gNormBias } : {}),
         eps: c.normEps,
         ...(gl ? { gate: gl } : {}),
       });
+      scaleHeads(ctx, y, eff, c.headDimV, li);
       tap?.('attn.y', y, site);
       o4.dispose();
       gl?.dispose();

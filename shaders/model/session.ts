@@ -1,7 +1,8 @@
 // Session: one model on one GpuContext with one running sequence. Build from config + weights,
 // prefill(tokens), step(token), generate(prompt, sampling, stop) streaming tokens through a callback
 // (only the sampled id is read back per token), reset, cancel. Calls are serialized; capture taps
-// attach via `tap`, the profiler via ctx.setObserver — neither changes a kernel.
+// attach via `tap`, the profiler via ctx.setObserver — neither changes a kernel; `interventions`
+// (model/interventions.ts) edit every later forward.
 
 import type { GpuContext } from '../gpu/context.js';
 import type { Tensor } from '../gpu/tensor.js';
@@ -10,6 +11,7 @@ import { parseConfig, type ModelConfig } from './config.js';
 import { mapSource, validateWeights, type WeightMap, type WeightSource } from './weights.js';
 import { GpuModel, ModelState, forward, type ProgressFn, type Tap } from './model.js';
 import { sample } from '../ops/sampling.js';
+import { validateInterventions, type Intervention } from './interventions.js';
 
 export interface SamplingOptions {
   /** 0 = greedy. */
@@ -46,6 +48,7 @@ export interface SessionOptions {
 export class Session {
   /** Observes tensors during forward passes (capture). Null = off, zero cost. */
   tap: Tap | null = null;
+  private interventionList: readonly Intervention[] = [];
   mode: 'chunk' | 'recurrent';
   chunkSize: number;
   private readonly state: ModelState;
@@ -74,6 +77,19 @@ export class Session {
   static async load(ctx: GpuContext, config: ModelConfig | Record<string, unknown>, source: WeightSource, o: SessionOptions = {}): Promise<Session> {
     const model = await GpuModel.load(ctx, asConfig(config), source, o.onProgress);
     return new Session(ctx, model, o);
+  }
+
+  /**
+   * Interventions applied to every forward this session runs (prefill, step, generate); [] = none.
+   * Validated when set: the setter throws an InterventionError and keeps the previous list.
+   */
+  get interventions(): readonly Intervention[] {
+    return this.interventionList;
+  }
+
+  set interventions(list: readonly Intervention[]) {
+    validateInterventions(this.model.config, list);
+    this.interventionList = [...list];
   }
 
   get config(): ModelConfig {
@@ -109,7 +125,13 @@ export class Session {
   }
 
   private run(ids: Tensor, logits: 'last' | 'all'): Tensor {
-    return forward(this.model, this.state, ids, { logits, mode: this.mode, chunkSize: this.chunkSize, tap: this.tap });
+    return forward(this.model, this.state, ids, {
+      logits,
+      mode: this.mode,
+      chunkSize: this.chunkSize,
+      tap: this.tap,
+      ...(this.interventionList.length > 0 ? { interventions: this.interventionList } : {}),
+    });
   }
 
   /** Feeds tokens; returns the logits of the last token ([vocab]) or of all ([T·vocab]). */

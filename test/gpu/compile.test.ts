@@ -9,6 +9,7 @@ import { parseConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
 import { matmulNN, matmulNaive } from '../../shaders/ops/matmul.js';
 import { add, scale, silu } from '../../shaders/ops/elementwise.js';
+import { clampInPlace, scaleColumns } from '../../shaders/ops/interventions.js';
 import { sample } from '../../shaders/ops/sampling.js';
 import { Capture } from '../../shaders/capture/capture.js';
 import { effectiveAttention, effectiveAttentionRow } from '../../shaders/capture/attention.js';
@@ -51,6 +52,8 @@ describe('every kernel compiles with every variant', () => {
     }
     const a = ctx.upload(new Float32Array(64).fill(0.5), [8, 8], 'a');
     for (const t of [matmulNN(ctx, { a, b: a }), matmulNaive(ctx, { a, b: a }), add(ctx, a, a), scale(ctx, a, 2), silu(ctx, a)]) t.dispose();
+    clampInPlace(ctx, { x: a, lo: 0, hi: 1 });
+    scaleColumns(ctx, { x: a, col0: 4, cols: 4, s: 2 });
     a.dispose();
     // Effective attention (with and without gate and denominator) and the roofline microbenchmarks.
     const phi = ctx.upload(new Float32Array(1 * 8 * 2 * 16).fill(0.25), [1, 8, 2, 16], 'phi');
