@@ -61,6 +61,8 @@ export interface ForwardOptions {
   tap?: Tap | null;
   /** false forces the unfused ops for single-token steps (the fused path is the default). */
   fused?: boolean;
+  /** false encodes a whole prefill into one submit (the default submits each layer as it is encoded). */
+  submitPerLayer?: boolean;
   /**
    * Edits to this forward (model/interventions.ts), validated first (InterventionError). Any
    * intervention makes decode take the unfused ops; an empty list is exactly the default forward.
@@ -803,6 +805,10 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
     const gu = matmul(ctx, { x: xm, w: L.gateUp, op: 'gate_up_proj', layer: li });
     h = matmul(ctx, { x: gu, glu: true, w: L.down, residual: h2, op: 'down_proj', layer: li });
     [xm, gu, h2].forEach((t) => t.dispose());
+    // Submit each layer of a prefill as it is encoded: the GPU runs layer i while the host encodes
+    // layer i + 1 (one submit at the end serialized all host encoding before any GPU work), and the
+    // layer's freed buffers return to the pool for the next one.
+    if (T > 1 && o.submitPerLayer !== false) ctx.flush();
   }
   // Final norm and LM head, on the last row only unless every row's logits are wanted.
   let last = h;
