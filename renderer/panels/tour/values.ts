@@ -218,8 +218,9 @@ export const l2 = (v: ArrayLike<number>): number => {
 /**
  * The chunked form around position pos (spec §3.2) for one kv head: the chunk [start, end) holding
  * pos, the inclusive cumulative log α G restarted at the chunk start for `channel`, and over every
- * channel the largest anchored exponent G_t − G_u (u ≤ t in the chunk, t ≤ pos), which must be ≤ 0,
- * and the most negative G (the chunk's deepest decay).
+ * channel the largest off-diagonal anchored exponent G_t − G_u (u < t ≤ pos in the chunk; the
+ * diagonal is exactly 0), which must be ≤ 0 (−∞ when pos starts its chunk), and the most negative G
+ * (the chunk's deepest decay).
  */
 export function chunkView(
   v: RunView,
@@ -243,15 +244,15 @@ export function chunkView(
   let minG = 0;
   for (let i = 0; i < d; i++) {
     let acc = 0;
-    let prefixMax = -Infinity; // max G_u over start ≤ u ≤ t'
+    let prefixMin = Infinity; // min G_u over start ≤ u < t'
     for (let u = start; u < end; u++) {
       acc += A.data[(u * Hkv + kvh) * d + i] as number;
       if (i === ch) G.push(acc);
       if (u <= t) {
-        // Rows t' = u pair with every earlier column: the largest exponent is G_t' − max G_u.
-        // G is non-increasing when every log α ≤ 0; this checks it rather than assuming it.
-        prefixMax = Math.max(prefixMax, acc);
-        maxExponent = Math.max(maxExponent, acc - prefixMax);
+        // Row t' = u against every earlier column u' < t': the largest exponent is G_t' − min G_u'.
+        // It is ≤ 0 when every log α ≤ 0 (G non-increasing); computed, not assumed.
+        if (prefixMin !== Infinity) maxExponent = Math.max(maxExponent, acc - prefixMin);
+        prefixMin = Math.min(prefixMin, acc);
       }
       if (acc < minG) minG = acc;
     }
@@ -495,7 +496,7 @@ export function stepValues(step: StepId, v: RunView, f: Focus): StepValues {
       out.scalars.push(
         { id: 'chunk', label: 'chunk [start, end)', value: cv.start, prov: 'analytic', source: `C = ${ANALYSIS_CHUNK}`, kind: 'int', note: `… ${cv.end}` },
         { id: 'G_t', label: `G_t, channel ${ch}`, value: cv.G[f.token - cv.start] as number, prov: 'derived', source: 'cumulative captured log α' },
-        { id: 'max_exp', label: 'max G_t − G_u over u ≤ t, all channels', value: cv.maxExponent, prov: 'derived', source: 'cumulative captured log α', note: cv.maxExponent <= 0 ? '≤ 0 ✓' : '> 0 ✗' },
+        { id: 'max_exp', label: 'max G_t′ − G_u over u < t′ ≤ t, all channels', value: cv.maxExponent, prov: 'derived', source: 'cumulative captured log α', note: cv.maxExponent <= 0 ? '≤ 0 ✓' : '> 0 ✗' },
         { id: 'min_G', label: 'deepest G in this chunk', value: cv.minG, prov: 'derived', source: 'cumulative captured log α' },
         { id: 'naive', label: 'ln of 1/∏α the unanchored form needs', value: -cv.minG, prov: 'derived', source: '−G', note: -cv.minG > F32_LN_MAX ? 'overflows f32 (> 88.7)' : 'fits f32 here (≤ 88.7)' },
       );
@@ -577,7 +578,7 @@ export function fmt(x: number, kind?: Scalar['kind']): string {
   if (x === 0) return '0';
   const a = Math.abs(x);
   const s = a >= 1e-3 && a < 1e5 ? Number(x.toPrecision(4)).toString() : x.toExponential(3).replace('e+', 'e');
-  return s.replace('-', '−');
+  return x < 0 ? `−${s.slice(1)}` : s;
 }
 
 function unit(x: number, names: readonly string[], step: number): string {
