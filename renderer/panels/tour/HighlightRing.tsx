@@ -36,7 +36,8 @@ export function HighlightRing(): JSX.Element | null {
           useStore.getState().setHighlight(null);
           return;
         }
-        setRect(found.getBoundingClientRect());
+        const r = found.getBoundingClientRect();
+        setRect((old) => (old && old.x === r.x && old.y === r.y && old.width === r.width && old.height === r.height ? old : r));
       }
       raf = requestAnimationFrame(tick);
     };

@@ -57,7 +57,7 @@ export function Strip({ s, label, onPick }: { s: StripData; label?: (i: number) 
           />
         ))}
       </div>
-      <div className="tour-strip-foot">
+      <div className="tour-strip-foot" style={{ width: Math.max(cell * n, 160) }}>
         <span>{fmt(lo)}</span>
         <span className="tour-readout" data-testid={`tour-readout-${s.id}`}>
           {shown !== null && shown < n ? `${name(shown)} = ${fmt(s.values[shown] as number)}${hover === null ? ' (selected)' : ''}` : `${n} ${s.axis === 'token' ? 'tokens' : 'channels'}`}

@@ -74,7 +74,8 @@ export function TourPanel(): JSX.Element {
   const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
     const tag = (e.target as HTMLElement).tagName;
     if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
-    if (e.key === 'ArrowRight' || (e.key === ' ' && tag !== 'BUTTON')) {
+    // Space advances even on a focused button (Enter still presses it): the tour's one key.
+    if (e.key === 'ArrowRight' || e.key === ' ') {
       e.preventDefault();
       go(stepIndex + 1);
     } else if (e.key === 'ArrowLeft') {
@@ -158,6 +159,21 @@ export function TourPanel(): JSX.Element {
           </li>
         ))}
       </ol>
+      <div className="tour-nav">
+        <button type="button" onClick={() => go(stepIndex - 1)} disabled={stepIndex === 0} data-testid="tour-prev">
+          ← Back
+        </button>
+        <span className="hint" data-testid="tour-progress">
+          step {stepIndex + 1} of {STEPS.length} · Space / → next, ← back
+        </span>
+        <button type="button" onClick={() => go(stepIndex + 1)} disabled={stepIndex === STEPS.length - 1} data-testid="tour-next">
+          Next →
+        </button>
+        <span className="spacer" />
+        <button type="button" onClick={openLink} data-testid="tour-open" title="Show the same quantity in its panel, with this layer, head and token selected">
+          {step.link.title} ↗
+        </button>
+      </div>
       <section key={step.id} className="tour-step" data-testid="tour-step" data-step={step.id}>
         <div className="tour-eq" data-testid="tour-equation">
           {step.tex(config).map((t, i) => (
@@ -184,21 +200,6 @@ export function TourPanel(): JSX.Element {
           ) : null}
         </div>
       </section>
-      <div className="tour-nav">
-        <button type="button" onClick={() => go(stepIndex - 1)} disabled={stepIndex === 0} data-testid="tour-prev">
-          ← Back
-        </button>
-        <span className="hint" data-testid="tour-progress">
-          step {stepIndex + 1} of {STEPS.length} · Space / → next, ← back
-        </span>
-        <button type="button" onClick={() => go(stepIndex + 1)} disabled={stepIndex === STEPS.length - 1} data-testid="tour-next">
-          Next →
-        </button>
-        <span className="spacer" />
-        <button type="button" onClick={openLink} data-testid="tour-open" title="Show the same quantity in its panel, with this layer, head and token selected">
-          {step.link.title} ↗
-        </button>
-      </div>
     </div>
   );
 }

@@ -358,20 +358,24 @@ export function stepValues(step: StepId, v: RunView, f: Focus): StepValues {
         let am = 0;
         for (let i = 1; i < phiQ.length; i++) if ((phiQ[i] as number) > (phiQ[am] as number)) am = i;
         out.scalars.push(
-          { id: 'phiq_max', label: 'max_i φ(q_t)_i', value: Math.max(...phiQ), prov: 'captured', source: src('phi.q', f, f.head), ...(c.featureMap === 'exp_norm' ? { note: '= exp(0) at the argmax' } : {}) },
-          { id: 'phiq_argmax', label: 'argmax_i φ(q_t)_i', value: am, prov: 'derived', source: src('phi.q', f, f.head), kind: 'int' },
-          { id: 'phiq_min', label: 'min_i φ(q_t)_i', value: Math.min(...phiQ), prov: 'captured', source: src('phi.q', f, f.head), ...(c.featureMap === 'exp_norm' ? { note: '> 0' } : {}) },
+          { id: 'phiq_max', label: 'max φ(q_t)', value: Math.max(...phiQ), prov: 'captured', source: src('phi.q', f, f.head), ...(c.featureMap === 'exp_norm' ? { note: '= exp(0) at the argmax' } : {}) },
+          { id: 'phiq_argmax', label: 'argmax φ(q_t) (channel)', value: am, prov: 'derived', source: src('phi.q', f, f.head), kind: 'int' },
+          { id: 'phiq_min', label: 'min φ(q_t)', value: Math.min(...phiQ), prov: 'captured', source: src('phi.q', f, f.head), ...(c.featureMap === 'exp_norm' ? { note: '> 0' } : {}) },
         );
       }
-      if (phiK) out.scalars.push({ id: 'phik_max', label: 'max_i φ(k_t)_i', value: Math.max(...phiK), prov: 'captured', source: src('phi.k', f, kvh, 'kv head'), ...(c.featureMap === 'exp_norm' ? { note: '1 ⇔ k_t raised the running max' } : {}) });
+      if (phiK) out.scalars.push({ id: 'phik_max', label: 'max φ(k_t)', value: Math.max(...phiK), prov: 'captured', source: src('phi.k', f, kvh, 'kv head'), ...(c.featureMap === 'exp_norm' ? { note: '1 ⇔ k_t raised the running max' } : {}) });
       if (c.featureMap === 'exp_norm') {
         const fold = foldTerm(v, f.layer, kvh, f.token);
-        if (fold) out.scalars.push({ id: 'fold', label: 'M_{t−1} − M_t (folded into log α)', value: mean(fold), prov: 'derived', source: `gate.logA − log α(a, c) @${f.layer} [#${f.token}, kv head ${kvh}], mean over channels`, note: '≤ 0' });
+        if (fold) {
+          // f32 log α against the float64 gate: a token that left M unchanged shows rounding, not 0.
+          const m = mean(fold);
+          out.scalars.push({ id: 'fold', label: 'M[t−1] − M[t], folded into log α', value: m, prov: 'derived', source: `gate.logA − log α(a, c) @${f.layer} [#${f.token}, kv head ${kvh}], mean over channels`, note: Math.abs(m) < 1e-5 ? '0 up to f32 rounding: M unchanged' : m < 0 ? '< 0: k_t raised the max' : '> 0 ✗' });
+        }
       }
       const ent = rec(an, 'phi.q', f.layer)?.tokenEntropy;
       const row = f.token - (rec(an, 'phi.q', f.layer)?.pos0 ?? 0);
-      if (ent && row >= 0 && row < ent.rows && f.head < ent.cols) out.scalars.push({ id: 'phiq_entropy', label: 'entropy of φ(q_t)/Σφ (nats)', value: ent.at(row, f.head), prov: 'captured', source: `capture record phi.q@${f.layer} tokenEntropy` });
-      out.scalars.push({ id: 'scale', label: `read-out scale s (${scaleName(c)})`, value: readoutScale(c), prov: 'analytic', source: `config, d_k = ${d}` });
+      if (ent && row >= 0 && row < ent.rows && f.head < ent.cols) out.scalars.push({ id: 'phiq_entropy', label: 'entropy of φ(q_t)/Σφ, nats', value: ent.at(row, f.head), prov: 'captured', source: `capture record phi.q@${f.layer} tokenEntropy` });
+      out.scalars.push({ id: 'scale', label: `read-out scale s = ${scaleName(c)}`, value: readoutScale(c), prov: 'analytic', source: `config, d_k = ${d}` });
       break;
     }
     case 'gate': {
