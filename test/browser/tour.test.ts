@@ -161,6 +161,16 @@ describe.skipIf(skip)('the guided tour in Chromium through the web host', () => 
         );
         expect(s.scalars['snorm_t']).toBe(norm);
       }
+      if (id === 'features') {
+        // Numbers on hover: the readout under the strip names the channel and its value.
+        const cell = page.locator('[data-testid=tour-values] [data-testid=tour-strip-phiq] .tour-cell[data-i="3"]');
+        await cell.hover();
+        const v = Number(await cell.getAttribute('data-v'));
+        await expect.poll(() => page.textContent('[data-testid=tour-values] [data-testid=tour-readout-phiq]')).toMatch(/^c3 = /);
+        const text = (await page.textContent('[data-testid=tour-values] [data-testid=tour-readout-phiq]')) ?? '';
+        expect(Number(text.replace('c3 = ', '').replace('−', '-'))).toBeCloseTo(v, 2 - Math.floor(Math.log10(Math.abs(v) || 1)));
+        await page.locator('[data-testid=tour-panel]').focus();
+      }
       if (id === 'cost') expect(await page.locator('[data-testid=tour-cost] tbody tr').count()).toBeGreaterThan(3);
       await shot(`${i + 1}-${id}`);
       if (i < STEP_IDS.length - 1) await page.keyboard.press(i % 2 === 0 ? 'ArrowRight' : 'Space');
