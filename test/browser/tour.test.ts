@@ -88,6 +88,8 @@ describe.skipIf(skip)('the guided tour in Chromium through the web host', () => 
   const log: string[] = [];
   const shot = async (name: string): Promise<void> => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    // The step's fade-in (CSS, ~0.5 s for the last text chunk) finished: screenshots show the settled view.
+    await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
     await page.screenshot({ path: join(ARTIFACTS, `tour-${name}.png`) });
   };
   let runId = '';

@@ -57,12 +57,15 @@ export function Strip({ s, label, onPick }: { s: StripData; label?: (i: number) 
           />
         ))}
       </div>
-      <div className="tour-strip-foot" style={{ width: Math.max(cell * n, 160) }}>
-        <span>{fmt(lo)}</span>
+      <div className="tour-strip-foot" style={{ width: Math.max(cell * n, 340) }}>
         <span className="tour-readout" data-testid={`tour-readout-${s.id}`}>
           {shown !== null && shown < n ? `${name(shown)} = ${fmt(s.values[shown] as number)}${hover === null ? ' (selected)' : ''}` : `${n} ${s.axis === 'token' ? 'tokens' : 'channels'}`}
         </span>
-        <span>{fmt(hi)}</span>
+        <span className="tour-legend" title="colour scale">
+          {fmt(lo)}
+          <span className="tour-ramp" style={{ background: `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => scale.color(lo + t * (hi - lo))).join(', ')})` }} />
+          {fmt(hi)}
+        </span>
       </div>
     </div>
   );

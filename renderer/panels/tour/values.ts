@@ -423,7 +423,7 @@ export function stepValues(step: StepId, v: RunView, f: Focus): StepValues {
         const lo = Math.max(0, t - TOKEN_WINDOW + 1);
         out.strips.push(strip('snorm', '‖S_u‖_F over tokens', arr(norms.subarray(lo, t + 1)), 'captured', `capture record state.in@${f.layer} tokenStateNorm [kv head ${kvh}]`, { axis: 'token', x0: lo, mark: t - lo }));
         out.scalars.push({ id: 'snorm_t', label: '‖S_t‖_F', value: norms[t] as number, prov: 'captured', source: `state.in@${f.layer} tokenStateNorm [#${f.token}, kv head ${kvh}]` });
-        if (t > 0) out.scalars.push({ id: 'snorm_prev', label: '‖S_{t−1}‖_F', value: norms[t - 1] as number, prov: 'captured', source: `state.in@${f.layer} tokenStateNorm [#${f.token - 1}, kv head ${kvh}]` });
+        if (t > 0) out.scalars.push({ id: 'snorm_prev', label: '‖S_(t−1)‖_F', value: norms[t - 1] as number, prov: 'captured', source: `state.in@${f.layer} tokenStateNorm [#${f.token - 1}, kv head ${kvh}]` });
       } else out.missing.push('‖S_t‖ per token was not captured for this layer.');
       if (phiK) out.scalars.push({ id: 'phik_norm', label: '‖φ(k_t)‖ (the new row scale)', value: l2(phiK), prov: 'derived', source: src('phi.k', f, kvh, 'kv head') });
       if (capturedLogA) out.scalars.push({ id: 'decay_mean', label: 'mean α_t over channels', value: mean(arr(capturedLogA).map(Math.exp)), prov: 'derived', source: `exp(gate.logA@${f.layer})` });
