@@ -447,9 +447,9 @@ export function stepValues(step: StepId, v: RunView, f: Focus): StepValues {
         const lo = Math.max(0, t - TOKEN_WINDOW + 1);
         out.strips.push(strip('attn_row', 'A[t, u]: weight of v_u in o_t', arr(A.subarray(lo)), 'derived', `φ(q), φ(k), log α @${f.layer} (float64)`, { axis: 'token', x0: pos0 + lo, mark: t - lo }));
         let best = 0;
-        for (let u = 1; u < A.length; u++) if ((A[u] as number) > (A[best] as number)) best = u;
+        for (let u = 1; u < A.length; u++) if (Math.abs(A[u] as number) > Math.abs(A[best] as number)) best = u; // signed φ: signed weights
         out.scalars.push({ id: 'attn_self', label: 'A[t, t] (own token)', value: A[t] as number, prov: 'derived', source: 'effective attention row' });
-        out.scalars.push({ id: 'attn_argmax', label: 'most-read position u', value: pos0 + best, prov: 'derived', source: 'effective attention row', kind: 'int', note: tokenLabel(v.tokens, pos0 + best) });
+        out.scalars.push({ id: 'attn_argmax', label: 'most-read position u (largest |A|)', value: pos0 + best, prov: 'derived', source: 'effective attention row', kind: 'int', note: tokenLabel(v.tokens, pos0 + best) });
         out.scalars.push({ id: 'attn_sum', label: 'Σ_u A[t, u]', value: sumOf(A), prov: 'derived', source: 'effective attention row' });
       } else if (dump(an, 'gate.logD', f.layer)) out.missing.push('With a value-side gate the weights depend on the value channel: the row is not shown here (the Attention panel has it per channel).');
       out.missing.push('v_u is not kept, so o_t = Σ_u A[t,u] v_u cannot be re-summed here; o_t itself is captured.');
