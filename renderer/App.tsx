@@ -2,12 +2,14 @@
 // (no setup needed), then lays out the prompt & output panel beside the tabbed panels, the
 // toolbar (model, layer, head, scale), the command palette, the shortcut sheet and notices.
 // Global keys: Ctrl/Cmd+Shift+P palette, ? help, 1–9 panels, Esc clears the locked token,
-// [ ] layer, { } head.
+// [ ] layer, { } head, T the guided tour. With ?debug in the URL (the end-to-end tests), the store
+// and a device-loss trigger are exposed as window.__regla.
 
 import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import { currentHost, openGpu, type Host, type SampleEntry } from './host/host.js';
 import { PANELS, panelById } from './panels/registry.js';
 import { PromptPanel } from './panels/prompt/PromptPanel.js';
+import { HighlightRing } from './panels/tour/HighlightRing.js';
 import { Runner, describe } from './session/runner.js';
 import { ServicesContext } from './session/RunnerContext.js';
 import { currentConfig, currentRun, useStore } from './state/store.js';
@@ -19,7 +21,7 @@ import { toChromeTrace, toCsv, type FolderReader, type ModelConfig } from '../sh
 
 declare global {
   interface Window {
-    /** For tests and the devtools console: the store, and a way to lose the GPU device on purpose. */
+    /** With ?debug in the page URL, for tests and the devtools console: the store, and a way to lose the GPU device on purpose. */
     __regla?: { store: typeof useStore; loseDevice: () => void };
   }
 }
@@ -78,7 +80,8 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       .then((l) => st.getState().setGpuLost(`${l.reason}${l.message ? `: ${l.message}` : ''}`))
       .catch(() => undefined);
     const r = new Runner(ctx);
-    window.__regla = { store: useStore, loseDevice: () => ctx.device.destroy() };
+    // The debug hook: opt-in per page load (?debug), never on in the Electron window (its URL has no query).
+    if (new URLSearchParams(window.location.search).has('debug')) window.__regla = { store: useStore, loseDevice: () => ctx.device.destroy() };
     setRunner(r);
     return r;
   }, [st]);
@@ -171,6 +174,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       { id: 'model.open', title: 'Open Model Folder…', keys: 'Ctrl+O', run: () => void host.pickFolder().then(openFolder) },
       { id: 'view.scale', title: 'Toggle linear / logit scale', keys: 'L', run: () => s.setScale(s.scale === 'linear' ? 'logit' : 'linear') },
       { id: 'select.clear', title: 'Clear the locked token', keys: 'Esc', run: () => s.clearSelection() },
+      { id: 'tour.start', title: 'Guided tour through one layer', keys: 'T', run: () => s.setPanel('tour') },
       { id: 'layer.next', title: 'Next layer', keys: ']', run: () => s.setLayer(s.layer + 1) },
       { id: 'layer.prev', title: 'Previous layer', keys: '[', run: () => s.setLayer(s.layer - 1) },
       { id: 'help', title: 'Keyboard shortcuts', keys: '?', run: () => s.setHelpOpen(true) },
@@ -216,6 +220,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       else if (e.key === '}') s.setHead(s.head + 1);
       else if (e.key === '{') s.setHead(s.head - 1);
       else if (e.key === 'l' || e.key === 'L') s.setScale(s.scale === 'linear' ? 'logit' : 'linear');
+      else if (e.key === 't' || e.key === 'T') s.setPanel('tour');
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -349,6 +354,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
             </div>
           ))}
         </div>
+        <HighlightRing />
         {paletteOpen ? <CommandPalette commands={commands} onClose={() => st.getState().setPaletteOpen(false)} /> : null}
         {helpOpen ? <HelpSheet shortcuts={SHORTCUTS} onClose={() => st.getState().setHelpOpen(false)} /> : null}
       </div>
@@ -418,6 +424,8 @@ export const SHORTCUTS: ReadonlyArray<readonly [string, string]> = [
   ['[ / ]', 'previous / next layer'],
   ['{ / }', 'previous / next head'],
   ['L', 'linear / logit scale'],
+  ['T', 'the guided tour'],
+  ['Space / → , ←', 'tour: next step, previous step'],
   ['W A S D', 'kernel timeline: zoom in, pan left, zoom out, pan right'],
   ['F', 'kernel timeline: fit the selection'],
 ];

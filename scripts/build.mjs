@@ -6,7 +6,7 @@
 // `bundle` is what the CLI, benches and browser tests use; for node the `webgpu` package (Dawn's
 // native addon) stays external, so bundles run where node_modules/webgpu or .gpu/run.sh provides it.
 import { build } from 'esbuild';
-import { chmod, copyFile, mkdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -116,8 +116,21 @@ export async function buildRenderer(outDir = 'dist/renderer', { minify = true } 
     sourcemap: 'linked',
   });
   for (const f of ['index.html', 'style.css']) await copyFile(join(ROOT, 'renderer', f), join(dir, f));
+  await copyKatex(join(dir, 'katex'));
   report('renderer', dir, await size(join(dir, 'main.js')));
   return dir;
+}
+
+/**
+ * KaTeX's stylesheet and its woff2 fonts (the tour's equations) beside the page: the CSP allows
+ * styles and fonts from 'self' only, so they cannot come inline or as data: URLs. Browsers take the
+ * first format they support, woff2, so the .woff/.ttf fallbacks the CSS also names are not copied.
+ */
+async function copyKatex(out) {
+  const src = join(ROOT, 'node_modules/katex/dist');
+  await mkdir(join(out, 'fonts'), { recursive: true });
+  await copyFile(join(src, 'katex.min.css'), join(out, 'katex.min.css'));
+  for (const f of await readdir(join(src, 'fonts'))) if (f.endsWith('.woff2')) await copyFile(join(src, 'fonts', f), join(out, 'fonts', f));
 }
 
 /** Optional entries (paths under the output folder): they exist once their owners land them. */

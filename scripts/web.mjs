@@ -19,6 +19,7 @@ const TYPES = {
   '.map': 'application/json',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
   '.safetensors': 'application/octet-stream',
   '.bin': 'application/octet-stream',
 };

@@ -1,4 +1,4 @@
-// Every tabbed panel, in tab order (digits 1–9 select them). The prompt & output panel is not a
+// Every tabbed panel, in tab order (digits 1–9 select the first nine; T the tour). The prompt & output panel is not a
 // tab: it is always beside them.
 
 import { panel as attention } from './attention/index.js';
@@ -9,10 +9,11 @@ import { panel as kernels } from './kernels/index.js';
 import { panel as saturation } from './saturation/index.js';
 import { panel as state } from './state/index.js';
 import { panel as sweeps } from './sweeps/index.js';
+import { panel as tour } from './tour/index.js';
 import { panel as training } from './training/index.js';
 import type { PanelDef } from './types.js';
 
-export const PANELS: readonly PanelDef[] = [gates, saturation, features, state, attention, kernels, sweeps, compare, training];
+export const PANELS: readonly PanelDef[] = [gates, saturation, features, state, attention, kernels, sweeps, compare, training, tour];
 
 export function panelById(id: string): PanelDef | undefined {
   return PANELS.find((p) => p.id === id);

@@ -71,6 +71,7 @@ const runs: StateCreator<Store, [], [], RunsSlice> = (set) => ({
         runOrder: s.runOrder.filter((x) => x !== id),
         currentRun: s.currentRun === id ? (s.runOrder.filter((x) => x !== id).at(-1) ?? null) : s.currentRun,
         compare: s.compare.filter((x) => x !== id),
+        tourCompare: s.tourCompare === id ? null : s.tourCompare,
       };
     }),
 });
@@ -202,9 +203,57 @@ const ui: StateCreator<Store, [], [], UiSlice> = (set) => ({
   setGpuLost: (gpuLost) => set({ gpuLost }),
 });
 
+// ---------------------------------------------------------------- tour and highlight
+
+/**
+ * A part of a panel to point at: the panel, a CSS selector inside the app (a ring is drawn around
+ * the first match), and the selection it shows. Set by the tour's "Open in …"; any panel may read it.
+ */
+export interface Highlight {
+  panel: string;
+  selector: string;
+  label: string;
+  layer: number;
+  head: number;
+  token: number | null;
+  quantity?: GateQuantity;
+  channel?: number;
+}
+
+export interface TourSlice {
+  /** The guided tour's step (the tour itself is the 'tour' panel). */
+  tourStep: number;
+  /** A second run whose values the tour shows beside the current run's, or null. */
+  tourCompare: string | null;
+  highlight: Highlight | null;
+  setTourStep: (step: number) => void;
+  setTourCompare: (runId: string | null) => void;
+  setHighlight: (h: Highlight | null) => void;
+  /** Shows h's panel with its layer / head / token (locked) / gate quantity selected, and highlights it. */
+  openHighlight: (h: Highlight) => void;
+}
+
+const tourSlice: StateCreator<Store, [], [], TourSlice> = (set) => ({
+  tourStep: 0,
+  tourCompare: null,
+  highlight: null,
+  setTourStep: (tourStep) => set({ tourStep: Math.max(0, Math.floor(tourStep)) }),
+  setTourCompare: (tourCompare) => set({ tourCompare }),
+  setHighlight: (highlight) => set({ highlight }),
+  openHighlight: (h) =>
+    set({
+      panel: h.panel,
+      layer: h.layer,
+      head: h.head,
+      highlight: h,
+      ...(h.token !== null ? { lockedToken: h.token } : {}),
+      ...(h.quantity ? { gateQuantity: h.quantity } : {}),
+    }),
+});
+
 // ---------------------------------------------------------------- the store
 
-export type Store = CatalogSlice & RunsSlice & SelectionSlice & CompareSlice & UiSlice;
+export type Store = CatalogSlice & RunsSlice & SelectionSlice & CompareSlice & UiSlice & TourSlice;
 
 export const useStore = create<Store>()((...a) => ({
   ...catalog(...a),
@@ -212,6 +261,7 @@ export const useStore = create<Store>()((...a) => ({
   ...selection(...a),
   ...compareSlice(...a),
   ...ui(...a),
+  ...tourSlice(...a),
 }));
 
 /** The current run, or null. */

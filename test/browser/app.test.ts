@@ -64,7 +64,7 @@ describe.skipIf(skip)('the app in Chromium through the web host', () => {
   });
 
   it('opens with every bundled sample listed and the ReGLA sample loaded, no setup', async () => {
-    await page.goto(`${server?.url}/`);
+    await page.goto(`${server?.url}/?debug`);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
     expect(await page.getAttribute('body', 'data-state'), log.join('\n')).toBe('ready');
     const options = await page.locator('[data-testid=model-select] option').allTextContents();
