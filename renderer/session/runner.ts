@@ -34,7 +34,7 @@ import {
 import { loadTokenizerFromFolder } from '../host/folder.js';
 import { useStore } from '../state/store.js';
 import { dumpKey, type DumpTensor, type LoadedModel, type ModelRef, type Run, type TokenView, type TrainingLog } from '../state/types.js';
-import { PieceStream, tokenStats } from './tokens.js';
+import { PieceStream, tokenStatsSliced } from './tokens.js';
 
 /** Tap points whose full tensors the analysis keeps (those a variant lacks simply never fire). */
 export const DUMP_POINTS: readonly TapPoint[] = ['gate.a', 'gate.c', 'gate.logA', 'gate.logD', 'phi.q', 'phi.k', 'attn.o'];
@@ -205,7 +205,7 @@ export class Runner {
         const [rows = 0, ...rowShape] = j.shape;
         dumps.set(dumpKey(j.point, j.layer), { layer: j.layer, point: j.point, pos0: j.tokens.lo, rows, rowShape, data: j.data });
       }
-      const stats = wantLogits ? tokenStats(logits, T, c.vocabSize, ids, (t) => o.tokenizer.decode([t])) : null;
+      const stats = wantLogits ? await tokenStatsSliced(logits, T, c.vocabSize, ids, (t) => o.tokenizer.decode([t])) : null;
       useStore.getState().updateRun(id, (r) => ({
         status: r.status === 'cancelled' ? 'cancelled' : 'done',
         analysis: { T, records, dumps, ms: performance.now() - t0 },

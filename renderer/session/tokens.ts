@@ -37,31 +37,52 @@ export interface TokenStat {
  */
 export function tokenStats(logits: Float32Array, T: number, V: number, ids: readonly number[], text: (id: number) => string, k = 3): TokenStat[] {
   const out: TokenStat[] = [{ logprob: null, entropy: null, top: [] }];
-  for (let p = 1; p < T; p++) {
-    const row = logits.subarray((p - 1) * V, p * V);
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) max = Math.max(max, row[j] as number);
-    let z = 0;
-    for (let j = 0; j < V; j++) z += Math.exp((row[j] as number) - max);
-    const logZ = max + Math.log(z);
-    let h = 0;
-    for (let j = 0; j < V; j++) {
-      const lp = (row[j] as number) - logZ;
-      h -= Math.exp(lp) * lp;
-    }
-    const best: number[] = [];
-    for (let j = 0; j < V; j++) {
-      if (best.length < k || (row[j] as number) > (row[best[best.length - 1] as number] as number)) {
-        best.push(j);
-        best.sort((a, b) => (row[b] as number) - (row[a] as number));
-        if (best.length > k) best.pop();
-      }
-    }
-    out.push({
-      logprob: (row[ids[p] as number] as number) - logZ,
-      entropy: h,
-      top: best.map((j) => ({ id: j, text: text(j), p: Math.exp((row[j] as number) - logZ) })),
-    });
-  }
+  for (let p = 1; p < T; p++) out.push(tokenStat(logits, V, ids, p, text, k));
   return out;
+}
+
+/** tokenStats in slices of at most ~`sliceMs`, yielding to the event loop between them (no long task). */
+export async function tokenStatsSliced(logits: Float32Array, T: number, V: number, ids: readonly number[], text: (id: number) => string, k = 3, sliceMs = 8): Promise<TokenStat[]> {
+  const out: TokenStat[] = [{ logprob: null, entropy: null, top: [] }];
+  await sliced(1, T, (p) => out.push(tokenStat(logits, V, ids, p, text, k)), sliceMs);
+  return out;
+}
+
+/** Calls fn(i) for i in [lo, hi), yielding to the event loop whenever a slice has run `sliceMs`. */
+export async function sliced(lo: number, hi: number, fn: (i: number) => void, sliceMs = 8): Promise<void> {
+  let t0 = performance.now();
+  for (let i = lo; i < hi; i++) {
+    fn(i);
+    if (performance.now() - t0 >= sliceMs) {
+      await new Promise<void>((r) => setTimeout(r, 0));
+      t0 = performance.now();
+    }
+  }
+}
+
+function tokenStat(logits: Float32Array, V: number, ids: readonly number[], p: number, text: (id: number) => string, k: number): TokenStat {
+  const row = logits.subarray((p - 1) * V, p * V);
+  let max = -Infinity;
+  for (let j = 0; j < V; j++) max = Math.max(max, row[j] as number);
+  let z = 0;
+  for (let j = 0; j < V; j++) z += Math.exp((row[j] as number) - max);
+  const logZ = max + Math.log(z);
+  let h = 0;
+  for (let j = 0; j < V; j++) {
+    const lp = (row[j] as number) - logZ;
+    h -= Math.exp(lp) * lp;
+  }
+  const best: number[] = [];
+  for (let j = 0; j < V; j++) {
+    if (best.length < k || (row[j] as number) > (row[best[best.length - 1] as number] as number)) {
+      best.push(j);
+      best.sort((a, b) => (row[b] as number) - (row[a] as number));
+      if (best.length > k) best.pop();
+    }
+  }
+  return {
+    logprob: (row[ids[p] as number] as number) - logZ,
+    entropy: h,
+    top: best.map((j) => ({ id: j, text: text(j), p: Math.exp((row[j] as number) - logZ) })),
+  };
 }

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_COMPARE, currentRun, focusToken, useStore } from '../../renderer/state/store.js';
 import type { Run } from '../../renderer/state/types.js';
-import { PieceStream, tokenPieces, tokenStats } from '../../renderer/session/tokens.js';
+import { PieceStream, sliced, tokenPieces, tokenStats, tokenStatsSliced } from '../../renderer/session/tokens.js';
 import { logSoftmaxRows } from '../../renderer/session/runner.js';
 
 const initial = useStore.getState();
@@ -113,7 +113,7 @@ describe('token helpers', () => {
     expect([104, 105].map((b) => s.push(b)).join('')).toBe('hi');
   });
 
-  it('log-probabilities, entropy and top-k from logits rows (row t predicts token t + 1)', () => {
+  it('log-probabilities, entropy and top-k from logits rows (row t predicts token t + 1)', async () => {
     const V = 3;
     const logits = Float32Array.from([0, 0, 0, Math.log(1), Math.log(2), Math.log(5)]);
     const st = tokenStats(logits, 3, V, [0, 1, 2], (id) => `t${id}`, 2);
@@ -123,6 +123,13 @@ describe('token helpers', () => {
     expect(st[2]?.logprob).toBeCloseTo(Math.log(5 / 8), 6);
     expect(st[2]?.top.map((a) => a.id)).toEqual([2, 1]);
     expect(st[2]?.top[0]?.p).toBeCloseTo(5 / 8, 6);
+    // The sliced form gives the same records, and it does yield: a 0 ms slice yields after every item.
+    expect(await tokenStatsSliced(logits, 3, V, [0, 1, 2], (id) => `t${id}`, 2, 0)).toEqual(st);
+    const order: string[] = [];
+    const done = sliced(0, 3, (i) => order.push(`item${i}`), 0);
+    order.push('caller');
+    await done;
+    expect(order).toEqual(['item0', 'caller', 'item1', 'item2']);
     const ls = logSoftmaxRows(logits, 2, V);
     expect(Math.exp(ls[3] as number) + Math.exp(ls[4] as number) + Math.exp(ls[5] as number)).toBeCloseTo(1, 6);
   });
