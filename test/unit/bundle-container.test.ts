@@ -136,7 +136,7 @@ describe('hashModelFolder', () => {
     expect(h.files[2]?.sha256).toBe(sha(chunks));
     expect(h.files[3]?.sha256).toBe(sha(big.subarray(0, 90))); // one chunk: the plain SHA-256
     const changed = big.slice();
-    changed[555] ^= 1;
+    changed[555] = (changed[555] ?? 0) ^ 1;
     const h2 = await hashModelFolder(memFolder({ ...files, 'a.safetensors': changed }), 100);
     expect(h2.digest).not.toBe(h.digest);
     expect(h2.files.filter((f, i) => f.sha256 !== h.files[i]?.sha256).map((f) => f.file)).toEqual(['a.safetensors']);
