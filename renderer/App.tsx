@@ -151,11 +151,9 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
    * matches a bundled sample or an open folder is usable (load it to continue); otherwise its runs
    * show the recorded results under a banner, and a same-named model with other content is a warning.
    */
-  const openSession = useCallback(async () => {
+  const openSessionFile = useCallback(async (file: { name: string; bytes: Uint8Array }) => {
     const s = st.getState();
     try {
-      const file = await host.openFile({ name: 'ReGLA session', extensions: [BUNDLE_EXTENSION] });
-      if (!file) return;
       const snap = decodeSession(file.bytes, file.name);
       const candidates: Candidate[] = samples.map((e) => {
         const ref = sampleRef(e);
@@ -176,6 +174,15 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       s.notify('error', describe(e));
     }
   }, [host, hashes, runner, samples, st]);
+
+  const openSession = useCallback(async () => {
+    try {
+      const file = await host.openFile({ name: 'ReGLA session', extensions: [BUNDLE_EXTENSION] });
+      if (file) await openSessionFile(file);
+    } catch (e) {
+      st.getState().notify('error', describe(e));
+    }
+  }, [host, openSessionFile, st]);
 
   const commands = useMemo<Command[]>(() => {
     const s = st.getState();
@@ -286,7 +293,10 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
         onDrop={(e) => {
           e.preventDefault();
           const files = [...e.dataTransfer.files];
-          if (files.length > 0) void openFolder(host.droppedFolder(files));
+          const bundle = files.length === 1 && files[0]?.name.endsWith(`.${BUNDLE_EXTENSION}`) ? files[0] : null;
+          // A dropped .reglasession opens as a session; anything else as a model folder.
+          if (bundle) void bundle.arrayBuffer().then((b) => openSessionFile({ name: bundle.name, bytes: new Uint8Array(b) }), (err: unknown) => st.getState().notify('error', describe(err)));
+          else if (files.length > 0) void openFolder(host.droppedFolder(files));
         }}
       >
         <header className="toolbar">
