@@ -166,7 +166,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       st.getState().restoreSession(plan);
       if (plan.ui.activeModel && runner?.isOpen(plan.ui.activeModel)) st.getState().setActiveModel(plan.ui.activeModel);
       for (const r of resolution.values()) {
-        if (r.status === 'mismatch') s.notify('error', `ModelHashMismatchError (warning): ${r.message}; showing the recorded results.`);
+        if (r.status === 'mismatch') s.notify('error', `${r.warning.name} (warning): ${r.warning.message}; showing the recorded results.`);
         else if (r.status !== 'usable') s.notify('info', `${r.message}: showing the recorded results.`);
       }
       s.notify('info', `Opened ${file.name}: ${snap.runs.length} run${snap.runs.length === 1 ? '' : 's'} saved ${snap.savedAt.slice(0, 16).replace('T', ' ')}${snap.gpu ? ` on ${snap.gpu.adapter}` : ''}.`);

@@ -589,7 +589,7 @@ export interface Candidate {
 
 export type ModelResolution =
   | { status: 'usable'; key: string; local: ModelRef }
-  | { status: 'mismatch'; key: string; local: ModelRef; message: string }
+  | { status: 'mismatch'; key: string; local: ModelRef; message: string; warning: ModelHashMismatchError }
   | { status: 'unverified'; key: string; local: ModelRef; message: string }
   | { status: 'missing'; key: string; message: string };
 
@@ -650,12 +650,8 @@ export async function resolveModels(models: readonly SessionModel[], candidates:
     if (found) out.set(key, { status: 'usable', key: found.ref.key, local: found.ref });
     else if (same[0]) {
       const differs = firstSame ? differingFiles(m.hash, firstSame) : [];
-      out.set(key, {
-        status: 'mismatch',
-        key: recordedKey(m),
-        local: same[0].ref,
-        message: `the local ${same[0].ref.name} differs from the session's model ${name} (${differs.length > 0 ? `${differs.join(', ')} differ` : 'it could not be hashed'})`,
-      });
+      const message = `the local ${same[0].ref.name} differs from the session's model ${name} (${differs.length > 0 ? `${differs.join(', ')} differ` : 'it could not be hashed'})`;
+      out.set(key, { status: 'mismatch', key: recordedKey(m), local: same[0].ref, message, warning: new ModelHashMismatchError(message) });
     } else out.set(key, { status: 'missing', key: recordedKey(m), message: `model ${name} is not available` });
   }
   return out;

@@ -4,7 +4,7 @@
 // decoder), reloads the page, opens the bundle (<input type=file>), and checks that the same run,
 // tokens, selection, panel, readout and legends are shown. Then the same bundle with its model's
 // weights hash altered, dropped on the window: a mismatch warning, the banner, and the recorded
-// results still drawn.
+// results still drawn (effective attention computed from the recorded dumps).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -181,5 +181,9 @@ describe.skipIf(skip)('session bundles in Chromium through the web host', () => 
     const after = await view();
     expect({ ...after, status: '' }).toEqual({ ...before, status: '' });
     expect(after.status).toMatch(/^regla · done · \d+ tokens/);
+    // Effective attention needs only the recorded φ dumps and config: computed for the recorded run too.
+    await page.click('[data-testid=tab-attention]');
+    await page.waitForSelector('[data-testid=attention-focus-row]', { timeout: 120_000 });
+    await expect.poll(() => page.textContent('[data-testid=attention-panel]')).toContain('Row of token #4');
   }, RUN_MS);
 });

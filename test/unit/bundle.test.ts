@@ -15,6 +15,7 @@ import {
   BundleError,
   BundleTruncatedError,
   BundleVersionError,
+  ModelHashMismatchError,
   ModelHashes,
   bundleName,
   decodeSession,
@@ -335,6 +336,8 @@ describe('resolveModels', () => {
     const m = r.get('sample:regla');
     expect(m).toMatchObject({ status: 'mismatch', key: recordedKey(snap.models[0]!) });
     expect(m?.status === 'mismatch' && m.message).toBe('the local regla differs from the session\'s model regla (sample) (model.safetensors, tokenizer.json differ)');
+    expect(m?.status === 'mismatch' && m.warning).toBeInstanceOf(ModelHashMismatchError);
+    expect(m?.status === 'mismatch' && m.warning.name).toBe('ModelHashMismatchError');
     const unreadable = await resolveModels(snap.models, [cand(REF, 'fail')]);
     expect(unreadable.get('sample:regla')).toMatchObject({ status: 'mismatch', message: expect.stringMatching(/could not be hashed/) });
   });
