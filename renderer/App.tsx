@@ -2,8 +2,9 @@
 // (no setup needed), then lays out the prompt & output panel beside the tabbed panels, the
 // toolbar (model, layer, head, scale), the command palette, the shortcut sheet and notices.
 // Global keys: Ctrl/Cmd+Shift+P palette, ? help, 1–9 panels, Esc clears the locked token,
-// [ ] layer, { } head, T the guided tour. With ?debug in the URL (the end-to-end tests), the store
-// and a device-loss trigger are exposed as window.__regla.
+// [ ] layer, { } head, T the guided tour, Ctrl/Cmd+S save the session, Ctrl/Cmd+Shift+O open one.
+// With ?debug in the URL (the end-to-end tests), the store and a device-loss trigger are exposed
+// as window.__regla.
 
 import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import { currentHost, openGpu, type Host, type SampleEntry } from './host/host.js';
@@ -17,6 +18,7 @@ import type { ModelRef } from './state/types.js';
 import { CommandPalette, HelpSheet, type Command } from './ui/CommandPalette.js';
 import { panelPng, panelSvg } from './ui/exportPanel.js';
 import { captureFiles } from './session/export.js';
+import { BUNDLE_EXTENSION, ModelHashes, bundleName, decodeSession, encodeSession, resolveModels, restorePlan, snapshotSession, type Candidate } from './session/bundle.js';
 import { toChromeTrace, toCsv, type FolderReader, type ModelConfig } from '../shaders/index.js';
 
 declare global {
@@ -56,14 +58,21 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
   const scale = useStore((s) => s.scale);
   const run = useStore(currentRun);
   const config = useStore((s) => (s.activeModel ? s.loaded[s.activeModel]?.config : undefined));
+  // Content hashes of the models opened here, computed when a session is saved or opened.
+  const [hashes] = useState(() => new ModelHashes());
+  const recordedModel = useStore((s) => {
+    const r = currentRun(s);
+    return r && !s.loaded[r.model.key] ? s.recorded[r.model.key] : undefined;
+  });
 
   const openSample = useCallback(
     async (r: Runner, e: SampleEntry) => {
       const ref = sampleRef(e);
       await r.load(ref, host.sampleFolder(e));
+      if (!hashes.has(ref.key)) hashes.track(ref.key, () => host.sampleFolder(e));
       st.getState().setActiveModel(ref.key);
     },
-    [host, st],
+    [host, st, hashes],
   );
 
   /**
@@ -157,6 +166,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       try {
         const m = await runner.load(ref, reader);
         folderReaders.current.set(ref.key, reader);
+        hashes.track(ref.key, reader);
         st.getState().addModel({ ...ref, variant: m.config.modelType });
         st.getState().setActiveModel(ref.key);
         st.getState().notify('info', `Opened ${reader.name}`);
@@ -164,14 +174,72 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
         st.getState().notify('error', describe(err));
       }
     },
-    [runner, st],
+    [runner, st, hashes],
   );
+
+  /** Saves every run, its models (reference, config, content hash) and the view as one .reglasession. */
+  const saveSession = useCallback(async () => {
+    const s = st.getState();
+    try {
+      const { snapshot, skipped, unhashed } = await snapshotSession(s, (key) => hashes.hash(key));
+      if (snapshot.runs.length === 0) {
+        s.notify('error', 'Nothing to save: generate a run first.');
+        return;
+      }
+      const bytes = encodeSession(snapshot);
+      await host.save(bundleName(snapshot), new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      if (skipped.length > 0) s.notify('error', `Not saved: ${skipped.join(', ')} (their model's config is unknown).`);
+      if (unhashed.length > 0) s.notify('error', `Saved without a content hash for ${unhashed.join(', ')} (its folder could not be read): reopening cannot check it.`);
+    } catch (e) {
+      s.notify('error', describe(e));
+    }
+  }, [host, hashes, st]);
+
+  /**
+   * Opens a .reglasession: its runs join the store and its view is restored. A model whose content
+   * matches a bundled sample or an open folder is usable (load it to continue); otherwise its runs
+   * show the recorded results under a banner, and a same-named model with other content is a warning.
+   */
+  const openSessionFile = useCallback(async (file: { name: string; bytes: Uint8Array }) => {
+    const s = st.getState();
+    try {
+      const snap = decodeSession(file.bytes, file.name);
+      const candidates: Candidate[] = samples.map((e) => {
+        const ref = sampleRef(e);
+        if (!hashes.has(ref.key)) hashes.track(ref.key, () => host.sampleFolder(e));
+        return { ref, hash: () => hashes.hash(ref.key) };
+      });
+      for (const m of st.getState().models) if (m.kind === 'folder' && hashes.has(m.key)) candidates.push({ ref: m, hash: () => hashes.hash(m.key) });
+      const resolution = await resolveModels(snap.models, candidates);
+      const plan = restorePlan(snap, resolution);
+      st.getState().restoreSession(plan);
+      if (plan.ui.activeModel && runner?.isOpen(plan.ui.activeModel)) st.getState().setActiveModel(plan.ui.activeModel);
+      for (const r of resolution.values()) {
+        if (r.status === 'mismatch') s.notify('error', `${r.warning.name} (warning): ${r.warning.message}; showing the recorded results.`);
+        else if (r.status !== 'usable') s.notify('info', `${r.message}: showing the recorded results.`);
+      }
+      s.notify('info', `Opened ${file.name}: ${snap.runs.length} run${snap.runs.length === 1 ? '' : 's'} saved ${snap.savedAt.slice(0, 16).replace('T', ' ')}${snap.gpu ? ` on ${snap.gpu.adapter}` : ''}.`);
+    } catch (e) {
+      s.notify('error', describe(e));
+    }
+  }, [host, hashes, runner, samples, st]);
+
+  const openSession = useCallback(async () => {
+    try {
+      const file = await host.openFile({ name: 'ReGLA session', extensions: [BUNDLE_EXTENSION] });
+      if (file) await openSessionFile(file);
+    } catch (e) {
+      st.getState().notify('error', describe(e));
+    }
+  }, [host, openSessionFile, st]);
 
   const commands = useMemo<Command[]>(() => {
     const s = st.getState();
     const list: Command[] = PANELS.map((p, i) => ({ id: `panel.${p.id}`, title: `Show ${p.title}`, keys: i < 9 ? String(i + 1) : undefined, run: () => s.setPanel(p.id) } as Command));
     list.push(
       { id: 'model.open', title: 'Open Model Folder…', keys: 'Ctrl+O', run: () => void host.pickFolder().then(openFolder) },
+      { id: 'session.save', title: 'Save Session…', keys: 'Ctrl+S', run: () => void saveSession() },
+      { id: 'session.open', title: 'Open Session…', keys: 'Ctrl+Shift+O', run: () => void openSession() },
       { id: 'view.scale', title: 'Toggle linear / logit scale', keys: 'L', run: () => s.setScale(s.scale === 'linear' ? 'logit' : 'linear') },
       { id: 'select.clear', title: 'Clear the locked token', keys: 'Esc', run: () => s.clearSelection() },
       { id: 'tour.start', title: 'Guided tour through one layer', keys: 'T', run: () => s.setPanel('tour') },
@@ -187,7 +255,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
     );
     for (const e of samples) list.push({ id: `sample.${e.name}`, title: `Open sample: ${e.name} — ${e.about}`, run: () => void chooseModel(`sample:${e.name}`) });
     return list;
-  }, [samples, chooseModel, host, openFolder, st]);
+  }, [samples, chooseModel, host, openFolder, saveSession, openSession, st]);
 
   // Global keys.
   useEffect(() => {
@@ -197,6 +265,16 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
       if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'p') {
         e.preventDefault();
         s.setPaletteOpen(!s.paletteOpen);
+        return;
+      }
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'o') {
+        e.preventDefault();
+        void openSession();
+        return;
+      }
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        void saveSession();
         return;
       }
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'o') {
@@ -224,7 +302,7 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [host, openFolder, st]);
+  }, [host, openFolder, openSession, saveSession, st]);
 
   // Menu commands (Electron's File / View menus): the same commands as the palette, by id.
   useEffect(() => {
@@ -266,7 +344,10 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
         onDrop={(e) => {
           e.preventDefault();
           const files = [...e.dataTransfer.files];
-          if (files.length > 0) void openFolder(host.droppedFolder(files));
+          const bundle = files.length === 1 && files[0]?.name.endsWith(`.${BUNDLE_EXTENSION}`) ? files[0] : null;
+          // A dropped .reglasession opens as a session; anything else as a model folder.
+          if (bundle) void bundle.arrayBuffer().then((b) => openSessionFile({ name: bundle.name, bytes: new Uint8Array(b) }), (err: unknown) => st.getState().notify('error', describe(err)));
+          else if (files.length > 0) void openFolder(host.droppedFolder(files));
         }}
       >
         <header className="toolbar">
@@ -321,6 +402,13 @@ export function App({ host: given }: { host?: Host }): JSX.Element {
             <button type="button" onClick={() => void restartGpu()} data-testid="gpu-restart">
               Restart GPU
             </button>
+          </div>
+        ) : null}
+        {recordedModel ? (
+          <div className={`session-banner${recordedModel.status === 'usable' ? '' : ' warn'}`} role="status" data-testid="session-banner" data-status={recordedModel.status}>
+            {recordedModel.status === 'usable'
+              ? `Recorded results of ${recordedModel.ref.name}, whose content matches the local model: open it from the model list to continue.`
+              : `model ${recordedModel.ref.name} is not available: showing the recorded results${recordedModel.message ? ` (${recordedModel.message})` : ''}`}
           </div>
         ) : null}
         {fatal ? (
@@ -416,6 +504,8 @@ export const SHORTCUTS: ReadonlyArray<readonly [string, string]> = [
   ['Ctrl/Cmd+Shift+P', 'command palette'],
   ['?', 'this sheet'],
   ['Ctrl/Cmd+O', 'open a model folder'],
+  ['Ctrl/Cmd+S', 'save the session (.reglasession)'],
+  ['Ctrl/Cmd+Shift+O', 'open a saved session'],
   ['Ctrl+Enter', 'generate (in the prompt)'],
   ['1–9', 'show panel 1–9'],
   ['hover a token', 'preview it in every panel'],

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { MAX_READ_BYTES, type PickedFolder } from '../ipc/contract.js';
+import { MAX_OPEN_BYTES, MAX_READ_BYTES, type PickedFolder } from '../ipc/contract.js';
 
 /** An error whose `name` crosses IPC (the Result envelope keeps name and message). */
 export class NamedError extends Error {
@@ -111,6 +111,21 @@ export async function readSlice(path: string, offset: number, length?: number, c
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The whole of a regular file the user chose (file:open), at most `cap` bytes: FileTooLarge above
+ * it (checked before anything is read), NoSuchFile, NotAFile.
+ */
+export async function readWholeFile(path: string, cap = MAX_OPEN_BYTES): Promise<Uint8Array> {
+  checkAbsolute(path);
+  const st = await stat(path).catch(() => null);
+  if (!st) throw new NamedError('NoSuchFile', `${path} does not exist`);
+  if (!st.isFile()) throw new NamedError('NotAFile', `${path} is not a regular file`);
+  if (st.size > cap) throw new NamedError('FileTooLarge', `${path} is ${st.size} bytes; at most ${cap} can be opened`);
+  const bytes = await readSlice(path, 0, st.size, cap);
+  if (bytes.length !== st.size) throw new NamedError('FileChanged', `${path} changed while it was read (${bytes.length} of ${st.size} bytes)`);
+  return bytes;
 }
 
 /** Test seam: runs after the data is written and synced, before the rename. */

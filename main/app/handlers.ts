@@ -2,10 +2,10 @@
 // the allowlist in, makeHandler (main/ipc/handle.ts) wraps each one with the origin check, zod
 // validation and the Result envelope. Node tests drive these with fake dialogs.
 
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Channel, FileFilter, VersionInfo } from '../ipc/contract.js';
 import type { Implementation } from '../ipc/handle.js';
-import { modelDir, NamedError, safeFileName, writeFileAtomic, type FolderAllowlist } from './files.js';
+import { modelDir, NamedError, readWholeFile, safeFileName, writeFileAtomic, type FolderAllowlist } from './files.js';
 import { addRecent, type SettingsStore } from './settings.js';
 
 export interface HandlerDeps {
@@ -16,6 +16,8 @@ export interface HandlerDeps {
   chooseDirectory(): Promise<string | null>;
   /** The native save dialog, starting at `defaultPath`: the chosen file, or null when cancelled. */
   chooseSavePath(defaultPath: string, filters: FileFilter[]): Promise<string | null>;
+  /** The native open dialog for one file: the chosen file, or null when cancelled. */
+  chooseOpenPath(filters: FileFilter[]): Promise<string | null>;
   /** Where the first save dialog starts (the user's Downloads folder). */
   defaultSaveDir: string;
   /** Called after the recent list changed (main rebuilds the menu). */
@@ -59,6 +61,12 @@ export function implementations(deps: HandlerDeps): Implementations {
       await writeFileAtomic(path, bytes);
       saveDir = dirname(path);
       return path;
+    },
+    // The renderer learns the file's name, never its path; the size cap is checked before reading.
+    'file:open': async (filters) => {
+      const path = await deps.chooseOpenPath(filters);
+      if (path === null) return null;
+      return { name: basename(path), bytes: await readWholeFile(path) };
     },
     'settings:get': () => deps.settings.current,
     'settings:set': (patch) => deps.settings.patch(patch),

@@ -164,6 +164,11 @@ async function start(): Promise<void> {
         const r = await (mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options));
         return r.canceled ? null : (r.filePaths[0] ?? null);
       },
+      chooseOpenPath: async (filters) => {
+        const options: Electron.OpenDialogOptions = { title: 'Open Session', properties: ['openFile'], filters };
+        const r = await (mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options));
+        return r.canceled ? null : (r.filePaths[0] ?? null);
+      },
       chooseSavePath: async (defaultPath, filters) => {
         const options: Electron.SaveDialogOptions = { defaultPath, filters, properties: ['createDirectory', 'showOverwriteConfirmation'] };
         const r = await (mainWindow ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options));

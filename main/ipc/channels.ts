@@ -12,6 +12,8 @@ export const CHANNEL = {
   folderSize: 'folder:size',
   readFile: 'folder:read',
   saveFile: 'file:save',
+  /** Open dialog for one file (a session bundle), then its bytes; no path goes either way. */
+  openFile: 'file:open',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
 } as const;
@@ -22,7 +24,7 @@ export type Channel = (typeof CHANNEL)[keyof typeof CHANNEL];
 export const EVENT = { command: 'menu:command' } as const;
 
 /** Menu command ids; `recent.<i>` (i = 0…8) names an entry of main's recent list by index (no path). */
-export const COMMANDS = ['model.open', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help'] as const;
+export const COMMANDS = ['model.open', 'session.open', 'session.save', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help'] as const;
 export type StaticCommandId = (typeof COMMANDS)[number];
 export type CommandId = StaticCommandId | `recent.${number}`;
 
@@ -34,6 +36,9 @@ export const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 /** The most bytes one file:save call writes. */
 export const MAX_SAVE_BYTES = 1024 * 1024 * 1024;
+
+/** The largest file file:open reads (a session bundle): what file:save may write. */
+export const MAX_OPEN_BYTES = MAX_SAVE_BYTES;
 
 /** The recent-list index in a `recent.<i>` command id (0…MAX_RECENT-1), else null. */
 export function recentIndex(id: string): number | null {

@@ -11,6 +11,7 @@
 //   folder:size(folder, file)                     → bytes | null          (folders picked/opened only)
 //   folder:read(folder, file, offset?, length?)   → Uint8Array            (≤ MAX_READ_BYTES a call)
 //   file:save(suggestedName, bytes, filters)      → saved path | null     (save dialog + atomic write)
+//   file:open(filters)                            → {name, bytes} | null  (open dialog; ≤ MAX_OPEN_BYTES)
 //   settings:get                                  → Settings
 //   settings:set(patch)                           → Settings              (the renderer's own fields)
 // Events (main → renderer): menu:command {id} (recent.<i> names the entry by index, no path).
@@ -27,6 +28,7 @@ import { z } from 'zod';
 import {
   CHANNEL,
   EVENT,
+  MAX_OPEN_BYTES,
   MAX_READ_BYTES,
   MAX_RECENT,
   MAX_SAVE_BYTES,
@@ -35,7 +37,7 @@ import {
   type CommandId,
 } from './channels.js';
 
-export { CHANNEL, EVENT, MAX_READ_BYTES, MAX_RECENT, MAX_SAVE_BYTES, type Channel, type CommandId };
+export { CHANNEL, EVENT, MAX_OPEN_BYTES, MAX_READ_BYTES, MAX_RECENT, MAX_SAVE_BYTES, type Channel, type CommandId };
 
 export const VersionInfo = z.strictObject({
   app: z.string().min(1),
@@ -74,6 +76,13 @@ export const FileFilter = z.strictObject({
     .max(16),
 });
 export type FileFilter = z.infer<typeof FileFilter>;
+
+/** A file the user chose in an open dialog: its name (never its path) and its bytes. */
+export const OpenedFile = z.strictObject({
+  name: FileName,
+  bytes: Bytes.refine((b) => b.byteLength <= MAX_OPEN_BYTES, `at most ${MAX_OPEN_BYTES} bytes`),
+});
+export type OpenedFile = z.infer<typeof OpenedFile>;
 
 /** The window's normal (unmaximized) bounds and whether it was maximized. */
 export const WindowState = z.strictObject({
@@ -128,6 +137,7 @@ export const contract = {
     request: z.tuple([FileName, Bytes.refine((b) => b.byteLength <= MAX_SAVE_BYTES, `at most ${MAX_SAVE_BYTES} bytes`), z.array(FileFilter).max(8)]),
     response: FsPath.nullable(),
   },
+  [CHANNEL.openFile]: { request: z.tuple([z.array(FileFilter).max(8)]), response: OpenedFile.nullable() },
   [CHANNEL.getSettings]: { request: z.tuple([]), response: Settings },
   [CHANNEL.setSettings]: { request: z.tuple([SettingsPatch]), response: Settings },
 } as const satisfies Record<Channel, { request: z.ZodType<unknown[]>; response: z.ZodType }>;
@@ -165,6 +175,8 @@ export interface Api {
   readFile(folder: string, file: string, offset?: number, length?: number): Promise<Result<Uint8Array>>;
   /** Save dialog, then an atomic write; the chosen path, or null when cancelled. */
   saveFile(suggestedName: string, bytes: Uint8Array, filters: FileFilter[]): Promise<Result<string | null>>;
+  /** Open dialog for one file, then its bytes (FileTooLarge over MAX_OPEN_BYTES); null when cancelled. */
+  openFile(filters: FileFilter[]): Promise<Result<OpenedFile | null>>;
   getSettings(): Promise<Result<Settings>>;
   setSettings(patch: SettingsPatch): Promise<Result<Settings>>;
   /** Subscribes to menu:command; returns the unsubscribe. */

@@ -44,6 +44,7 @@ export const api: Api = {
   folderSize: (folder, file) => invoke(CHANNEL.folderSize, folder, file),
   readFile: (folder, file, offset, length) => invoke(CHANNEL.readFile, folder, file, offset, length),
   saveFile: (suggestedName, bytes, filters) => invoke(CHANNEL.saveFile, suggestedName, bytes, filters),
+  openFile: (filters) => invoke(CHANNEL.openFile, filters),
   getSettings: () => invoke(CHANNEL.getSettings),
   setSettings: (patch) => invoke(CHANNEL.setSettings, patch),
   onCommand: (listener) => {

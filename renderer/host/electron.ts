@@ -116,6 +116,7 @@ export function electronHost(api: Api, samples: Pick<Host, 'listSamples' | 'samp
     save: async (name, data) => {
       unwrap(await api.saveFile(name, new Uint8Array(await data.arrayBuffer()), filtersFor(name)));
     },
+    openFile: async (type) => unwrap(await api.openFile([{ name: type.name, extensions: type.extensions }])),
     openRecent: async (index) => ipcFolder(api, unwrap(await api.openRecent(index)), chunk),
     onCommand: (listener: (command: MenuCommand) => void) => api.onCommand(listener),
     getSettings: async (): Promise<Settings> => unwrap(await api.getSettings()),

@@ -94,3 +94,85 @@ export async function loadTokenizerFromFolder(folder: ModelFolder, _reader?: Fol
     (tok) => tok.get_vocab(true).values(),
   );
 }
+
+// ------------------------------------------------------------------------------ content hash
+
+/** One file of a model folder as hashed. */
+export interface FileHash {
+  file: string;
+  bytes: number;
+  /** Lower-case hex. */
+  sha256: string;
+}
+
+/**
+ * What identifies a model's content (session bundles record it and check it on open): SHA-256 of
+ * config.json, the weight files (model.safetensors, or the index and every shard it lists), and
+ * tokenizer.json / tokenizer_config.json where present, as this host reads them. A file over
+ * `chunkBytes` is hashed by parts (SHA-256 over the concatenated SHA-256s of its chunks), so a
+ * large model never has to sit in memory whole; files up to that size hash exactly as sha256sum.
+ */
+export interface ModelHash {
+  algorithm: 'sha256';
+  chunkBytes: number;
+  files: FileHash[];
+  /** SHA-256 of the lines `file\tbytes\tsha256\n`, in the order of `files`: the model's identity. */
+  digest: string;
+}
+
+/** Files up to this size are hashed in one piece. */
+export const HASH_CHUNK_BYTES = 64 * 1024 * 1024;
+
+function hex(buf: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256(bytes: Uint8Array): Promise<ArrayBuffer> {
+  return crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+}
+
+async function hashFile(reader: FolderReader, file: string, size: number, chunk: number): Promise<FileHash> {
+  if (size <= chunk) {
+    const bytes = await reader.read(file);
+    if (bytes.length !== size) throw new Error(`${file}: read ${bytes.length} bytes, expected ${size}`);
+    return { file, bytes: size, sha256: hex(await sha256(bytes)) };
+  }
+  const parts = new Uint8Array(32 * Math.ceil(size / chunk));
+  for (let off = 0, i = 0; off < size; off += chunk, i++) {
+    const n = Math.min(chunk, size - off);
+    const bytes = await reader.read(file, off, n);
+    if (bytes.length !== n) throw new Error(`${file}: file ended at byte ${off + bytes.length}, expected ${size}`);
+    parts.set(new Uint8Array(await sha256(bytes)), 32 * i);
+  }
+  return { file, bytes: size, sha256: hex(await sha256(parts)) };
+}
+
+/** The weight files a folder's index lists (sorted), or [] when it has none that parses. */
+async function shardsOf(reader: FolderReader): Promise<string[]> {
+  try {
+    const index = JSON.parse(new TextDecoder().decode(await reader.read('model.safetensors.index.json'))) as { weight_map?: Record<string, unknown> };
+    const files = Object.values(index.weight_map ?? {}).filter((f): f is string => typeof f === 'string');
+    return [...new Set(files)].sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The model folder's ModelHash (reads every file it names once, `chunk` bytes at a time). */
+export async function hashModelFolder(reader: FolderReader, chunk = HASH_CHUNK_BYTES): Promise<ModelHash> {
+  const names = ['config.json'];
+  if ((await reader.size('model.safetensors')) !== null) names.push('model.safetensors');
+  else names.push('model.safetensors.index.json', ...(await shardsOf(reader)));
+  names.push('tokenizer.json', 'tokenizer_config.json');
+  const files: FileHash[] = [];
+  for (const file of names) {
+    const size = await reader.size(file);
+    if (size === null) {
+      if (file.startsWith('tokenizer')) continue;
+      throw new Error(`cannot hash ${reader.name}: no ${file}`);
+    }
+    files.push(await hashFile(reader, file, size, chunk));
+  }
+  const lines = files.map((f) => `${f.file}\t${f.bytes}\t${f.sha256}\n`).join('');
+  return { algorithm: 'sha256', chunkBytes: chunk, files, digest: hex(await sha256(new TextEncoder().encode(lines))) };
+}

@@ -54,6 +54,11 @@ export interface Host {
   droppedFolder(files: File[]): FolderReader;
   /** Saves an export (a download in the browser, a save dialog in Electron). */
   save(name: string, data: Blob): Promise<void>;
+  /**
+   * Asks the user for one file of the given type (a session bundle): its name and bytes, or null
+   * when cancelled (<input type=file> in the browser, an open dialog in Electron).
+   */
+  openFile(type: FileType): Promise<OpenedFile | null>;
   // Electron only (undefined in the browser):
   /** Reopens entry `index` of main's recent list (File → Open Recent sends 'recent.<index>'). */
   openRecent?(index: number): Promise<FolderReader>;
@@ -63,6 +68,29 @@ export interface Host {
   getSettings?(): Promise<Settings>;
   /** Persists the renderer's fields (last model, panel). */
   setSettings?(patch: SettingsPatch): Promise<Settings>;
+}
+
+/** A file type to offer in an open dialog: 'ReGLA session', ['reglasession']. */
+export interface FileType {
+  name: string;
+  extensions: string[];
+}
+
+export interface OpenedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** One file chosen with <input type=file>, or null when cancelled. */
+function chooseFile(type: FileType): Promise<File | null> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.accept = type.extensions.map((e) => `.${e}`).join(',');
+    input.addEventListener('change', () => resolve(input.files?.[0] ?? null), { once: true });
+    input.addEventListener('cancel', () => resolve(null), { once: true });
+    input.click();
+  });
 }
 
 /** Where the page finds the bundled samples: beside it (web host and app:// both serve them there). */
@@ -109,6 +137,10 @@ export function webHost(base = SAMPLES): Host {
     },
     droppedFolder: (files) => fileListFolder(files),
     save: async (name, data) => download(name, data),
+    openFile: async (type) => {
+      const file = await chooseFile(type);
+      return file ? { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) } : null;
+    },
   };
 }
 

@@ -32,7 +32,7 @@ import {
   type TapPoint,
 } from '../../shaders/index.js';
 import { loadTokenizerFromFolder } from '../host/folder.js';
-import { useStore } from '../state/store.js';
+import { modelConfig, useStore } from '../state/store.js';
 import { dumpKey, type DumpTensor, type LoadedModel, type ModelRef, type Run, type TokenView, type TrainingLog } from '../state/types.js';
 import { PieceStream, tokenStatsSliced } from './tokens.js';
 
@@ -225,12 +225,14 @@ export class Runner {
     const run = st.runs[id];
     const a = run?.analysis;
     if (!run || !a) return;
-    const o = this.get(run.model.key);
+    // Only the recorded φ dumps and the config are needed: runs restored from a session bundle
+    // whose model is not open get their matrix too.
+    const c = modelConfig(st, run.model.key);
+    if (!c) throw new Error(`the config of model ${run.model.name} is neither open nor recorded`);
     const q = a.dumps.get(dumpKey('phi.q', layer));
     const k = a.dumps.get(dumpKey('phi.k', layer));
     if (!q || !k) throw new Error(`layer ${layer} has no φ(q)/φ(k) dump (a softmax layer, or the dump kept only another layer)`);
     const A = a.dumps.get(dumpKey('gate.logA', layer));
-    const c = o.model.config;
     const T = q.rows;
     const up = (d: DumpTensor, name: string) => this.ctx.upload(d.data, [1, d.rows, ...d.rowShape], name);
     const phiQ = up(q, 'attn.phiQ');

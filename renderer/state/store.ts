@@ -5,6 +5,7 @@
 
 import { create, type StateCreator } from 'zustand';
 import type { ModelConfig } from '../../shaders/index.js';
+import type { ModelHash } from '../host/folder.js';
 import type { LoadedModel, ModelRef, Run } from './types.js';
 
 // ---------------------------------------------------------------- catalog
@@ -19,6 +20,22 @@ export interface CatalogSlice {
   addModel: (ref: ModelRef) => void;
   setLoaded: (m: LoadedModel) => void;
   setActiveModel: (key: string | null) => void;
+  /**
+   * Models known from an opened session bundle, by the key their restored runs carry: the recorded
+   * config keeps the panels drawing the recorded results when the model itself is not open.
+   */
+  recorded: Record<string, RecordedModel>;
+}
+
+/** A session bundle's model as restored (renderer/session/bundle.ts decides its status). */
+export interface RecordedModel {
+  ref: ModelRef;
+  config: ModelConfig;
+  hash: ModelHash | null;
+  /** usable: a local sample or open folder has the same content (its key is ref.key). */
+  status: 'usable' | 'mismatch' | 'unverified' | 'missing';
+  /** Why it is not usable (null when it is). */
+  message: string | null;
 }
 
 const catalog: StateCreator<Store, [], [], CatalogSlice> = (set) => ({
@@ -29,6 +46,7 @@ const catalog: StateCreator<Store, [], [], CatalogSlice> = (set) => ({
   addModel: (ref) => set((s) => ({ models: [...s.models.filter((m) => m.key !== ref.key), ref] })),
   setLoaded: (m) => set((s) => ({ loaded: { ...s.loaded, [m.ref.key]: m } })),
   setActiveModel: (activeModel) => set({ activeModel }),
+  recorded: {},
 });
 
 // ---------------------------------------------------------------- runs
@@ -251,9 +269,55 @@ const tourSlice: StateCreator<Store, [], [], TourSlice> = (set) => ({
     }),
 });
 
+// ---------------------------------------------------------------- session bundles
+
+/** What an opened session bundle puts back (built by renderer/session/bundle.ts restorePlan). */
+export interface RestoredSession {
+  runs: Run[];
+  recorded: RecordedModel[];
+  ui: {
+    currentRun: string | null;
+    compare: string[];
+    sharedScale: boolean;
+    hoverToken: number | null;
+    lockedToken: number | null;
+    layer: number;
+    head: number;
+    gateQuantity: GateQuantity;
+    scale: ValueScale;
+    tokenMetric: TokenMetric;
+    threshold: number;
+    panel: string;
+    activeModel: string | null;
+  };
+}
+
+export interface SessionSlice {
+  /** Adds the session's runs (after the ones already here) and its models, and restores its view in one update. */
+  restoreSession: (r: RestoredSession) => void;
+}
+
+const session: StateCreator<Store, [], [], SessionSlice> = (set) => ({
+  restoreSession: (r) =>
+    set((s) => {
+      const { activeModel: _active, ...ui } = r.ui;
+      void _active;
+      const ids = r.runs.map((x) => x.id);
+      return {
+        ...ui,
+        threshold: Math.min(0.5, Math.max(1e-6, ui.threshold)),
+        runs: { ...s.runs, ...Object.fromEntries(r.runs.map((x) => [x.id, x])) },
+        runOrder: [...s.runOrder.filter((id) => !ids.includes(id)), ...ids],
+        currentRun: ui.currentRun ?? ids.at(-1) ?? s.currentRun,
+        compare: ui.compare.filter((id) => ids.includes(id)).slice(-MAX_COMPARE),
+        recorded: { ...s.recorded, ...Object.fromEntries(r.recorded.map((m) => [m.ref.key, m])) },
+      };
+    }),
+});
+
 // ---------------------------------------------------------------- the store
 
-export type Store = CatalogSlice & RunsSlice & SelectionSlice & CompareSlice & UiSlice & TourSlice;
+export type Store = CatalogSlice & RunsSlice & SelectionSlice & CompareSlice & UiSlice & TourSlice & SessionSlice;
 
 export const useStore = create<Store>()((...a) => ({
   ...catalog(...a),
@@ -262,6 +326,7 @@ export const useStore = create<Store>()((...a) => ({
   ...compareSlice(...a),
   ...ui(...a),
   ...tourSlice(...a),
+  ...session(...a),
 }));
 
 /** The current run, or null. */
@@ -269,8 +334,13 @@ export function currentRun(s: Store): Run | null {
   return s.currentRun ? (s.runs[s.currentRun] ?? null) : null;
 }
 
-/** The current run's model config, or undefined (no run, or its model is not open). */
+/** A model's config: the open model's, else the one a session bundle recorded; undefined when neither. */
+export function modelConfig(s: Store, key: string): ModelConfig | undefined {
+  return s.loaded[key]?.config ?? s.recorded[key]?.config;
+}
+
+/** The current run's model config, or undefined (no run, or its model is neither open nor recorded). */
 export function currentConfig(s: Store): ModelConfig | undefined {
   const r = currentRun(s);
-  return r ? s.loaded[r.model.key]?.config : undefined;
+  return r ? modelConfig(s, r.model.key) : undefined;
 }

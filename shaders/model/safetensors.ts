@@ -8,19 +8,22 @@ import { utf8Decode } from './utf8.js';
 /** A malformed or unsupported safetensors file; the message names the file and the tensor. */
 export class SafetensorsError extends WeightsFormatError {}
 
+/** The file ends before its header or a tensor's data does (a partial download or copy). */
+export class SafetensorsTruncatedError extends SafetensorsError {}
+
 export type StDtype = 'F32' | 'F16' | 'BF16';
 
-export interface StTensorInfo {
+export interface StTensorInfo<D extends string = StDtype> {
   name: string;
-  dtype: StDtype;
+  dtype: D;
   shape: number[];
   /** Absolute byte offsets in the file (header included). */
   begin: number;
   end: number;
 }
 
-export interface StHeader {
-  tensors: StTensorInfo[];
+export interface StHeader<D extends string = StDtype> {
+  tensors: Array<StTensorInfo<D>>;
   metadata: Record<string, string>;
   /** Absolute offset of the first data byte: 8 + header length. */
   dataStart: number;
@@ -37,6 +40,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function fail(source: string, what: string): never {
   throw new SafetensorsError(`${source}: ${what}`);
+}
+
+function truncated(source: string, what: string): never {
+  throw new SafetensorsTruncatedError(`${source}: ${what}`);
 }
 
 // ------------------------------------------------------------------------------------- UTF-8
@@ -145,7 +152,7 @@ function getF16Table(): Uint32Array {
 
 export function readHeaderLength(first8: Uint8Array, fileSize: number, source: string): number {
   if (first8.length < 8 || fileSize < 8) {
-    fail(source, `file is too short for a safetensors header length: ${Math.min(first8.length, fileSize)} bytes, expected at least 8`);
+    truncated(source, `file is too short for a safetensors header length: ${Math.min(first8.length, fileSize)} bytes, expected at least 8`);
   }
   const dv = new DataView(first8.buffer, first8.byteOffset, 8);
   const lo = dv.getUint32(0, true);
@@ -153,7 +160,7 @@ export function readHeaderLength(first8: Uint8Array, fileSize: number, source: s
   const n = hi * 2 ** 32 + lo; // may be inexact past 2^53, but then it is rejected below anyway
   if (n > MAX_HEADER) fail(source, `header length ${n} bytes exceeds the limit of ${MAX_HEADER} bytes (100 MB)`);
   if (n > fileSize - 8) {
-    fail(source, `header length ${n} bytes runs past the end of the file (${fileSize} bytes, at most ${fileSize - 8} available)`);
+    truncated(source, `header length ${n} bytes runs past the end of the file (${fileSize} bytes, at most ${fileSize - 8} available)`);
   }
   if (n < 2) fail(source, `header length ${n} bytes is too small for a JSON object`);
   return n;
@@ -192,6 +199,16 @@ function isDtype(v: unknown): v is StDtype {
 }
 
 export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: string): StHeader {
+  return parseHeaderOf(headerBytes, fileSize, source, DTYPE_SIZE);
+}
+
+/**
+ * parseHeader for the dtypes `sizes` names (dtype → bytes per element); every other dtype is
+ * refused. Weights use F32/F16/BF16 only (parseHeader); session bundles also hold F64 and U32.
+ */
+export function parseHeaderOf<D extends string>(headerBytes: Uint8Array, fileSize: number, source: string, sizes: Readonly<Record<D, number>>): StHeader<D> {
+  const isD = (v: unknown): v is D => typeof v === 'string' && Object.hasOwn(sizes, v);
+  const supported = Object.keys(sizes).join(', ');
   const text = utf8Decode(headerBytes, (i) => fail(source, `header is not valid UTF-8 (byte ${i})`));
   let json: unknown;
   try {
@@ -212,7 +229,7 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: s
   const dataStart = 8 + headerBytes.length;
   const dataSize = fileSize - dataStart;
   const metadata: Record<string, string> = {};
-  const tensors: StTensorInfo[] = [];
+  const tensors: Array<StTensorInfo<D>> = [];
   for (const [name, entry] of Object.entries(json)) {
     if (name === METADATA_KEY) {
       if (!isRecord(entry)) fail(source, `${METADATA_KEY} must be an object of strings`);
@@ -228,8 +245,9 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: s
     };
     if (!isRecord(entry)) bad(`entry must be an object {dtype, shape, data_offsets}, got ${JSON.stringify(entry)}`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    if (!isDtype(dtype)) bad(`unsupported dtype ${JSON.stringify(dtype)} (supported: ${SUPPORTED})`);
-    const dt = dtype as StDtype;
+    if (!isD(dtype)) bad(`unsupported dtype ${JSON.stringify(dtype)} (supported: ${supported})`);
+    const dt = dtype as D;
+    const elemSize = sizes[dt];
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
       bad(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
@@ -242,14 +260,14 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, source: s
     let numel = 1;
     for (const d of dims) {
       numel *= d;
-      if (!Number.isSafeInteger(numel * DTYPE_SIZE[dt])) bad(`shape ${JSON.stringify(dims)} is too large`);
+      if (!Number.isSafeInteger(numel * elemSize)) bad(`shape ${JSON.stringify(dims)} is too large`);
     }
-    const expected = numel * DTYPE_SIZE[dt];
+    const expected = numel * elemSize;
     if (end - begin !== expected) {
       bad(`byte length ${end - begin} (data_offsets [${begin}, ${end}]) does not match ${dt} shape ${JSON.stringify(dims)}: expected ${expected} bytes`);
     }
     if (end > dataSize) {
-      bad(`data_offsets [${begin}, ${end}] run past the end of the data (${Math.max(dataSize, 0)} bytes after the header; the file may be truncated)`);
+      throw new SafetensorsTruncatedError(`${where}: data_offsets [${begin}, ${end}] run past the end of the data (${Math.max(dataSize, 0)} bytes after the header; the file may be truncated)`);
     }
     tensors.push({ name, dtype: dt, shape: [...dims], begin: dataStart + begin, end: dataStart + end });
   }
@@ -317,6 +335,20 @@ export function readSafetensors(
 
 // --------------------------------------------------------------------------------- writing
 
+/** The file with its header written (space-padded so the data starts 8-byte aligned) and room for `dataBytes`. */
+function frame(header: Record<string, unknown>, dataBytes: number): { out: Uint8Array; dv: DataView; dataStart: number } {
+  const json = utf8Encode(JSON.stringify(header));
+  const headerLen = Math.ceil(json.length / 8) * 8;
+  const dataStart = 8 + headerLen;
+  const out = new Uint8Array(dataStart + dataBytes);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, headerLen % 2 ** 32, true);
+  dv.setUint32(4, Math.floor(headerLen / 2 ** 32), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, dataStart);
+  return { out, dv, dataStart };
+}
+
 export function writeSafetensors(
   tensors: Iterable<[string, { shape: readonly number[]; data: Float32Array }]>,
   o: { dtype?: StDtype; metadata?: Record<string, string> } = {},
@@ -342,15 +374,7 @@ export function writeSafetensors(
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + numel * size] };
     offset += numel * size;
   }
-  const json = utf8Encode(JSON.stringify(header));
-  const headerLen = Math.ceil(json.length / 8) * 8; // space padding keeps the data 8-byte aligned
-  const dataStart = 8 + headerLen;
-  const out = new Uint8Array(dataStart + offset);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, headerLen % 2 ** 32, true);
-  dv.setUint32(4, Math.floor(headerLen / 2 ** 32), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, dataStart);
+  const { out, dv, dataStart } = frame(header, offset);
 
   let pos = dataStart;
   for (const [, t] of list) {
@@ -369,4 +393,126 @@ export function writeSafetensors(
     pos += n * size;
   }
   return out;
+}
+
+// ------------------------------------------------------------------ typed tensors (any container)
+
+/**
+ * Element types of a typed safetensors file (a session bundle's tensors): each is written and read
+ * back bit for bit as its own typed array (NaN payloads and −0 included), never widened.
+ */
+export type TypedDtype = 'F32' | 'F64' | 'U32' | 'I32' | 'U8';
+export type TypedData = Float32Array | Float64Array | Uint32Array | Int32Array | Uint8Array;
+export interface TypedTensor {
+  shape: readonly number[];
+  data: TypedData;
+}
+
+const TYPED_SIZE: Readonly<Record<TypedDtype, number>> = { F32: 4, F64: 8, U32: 4, I32: 4, U8: 1 };
+
+export function typedDtype(data: TypedData): TypedDtype {
+  if (data instanceof Float32Array) return 'F32';
+  if (data instanceof Float64Array) return 'F64';
+  if (data instanceof Uint32Array) return 'U32';
+  if (data instanceof Int32Array) return 'I32';
+  return 'U8';
+}
+
+function typedArray(dtype: TypedDtype, n: number): TypedData {
+  switch (dtype) {
+    case 'F32':
+      return new Float32Array(n);
+    case 'F64':
+      return new Float64Array(n);
+    case 'U32':
+      return new Uint32Array(n);
+    case 'I32':
+      return new Int32Array(n);
+    case 'U8':
+      return new Uint8Array(n);
+  }
+}
+
+/** Little-endian element access for big-endian hosts (the file is little-endian). */
+function elementIo(dv: DataView, dtype: TypedDtype): { get: (at: number) => number; set: (at: number, v: number) => void } {
+  switch (dtype) {
+    case 'F32':
+      return { get: (at) => dv.getFloat32(at, true), set: (at, v) => dv.setFloat32(at, v, true) };
+    case 'F64':
+      return { get: (at) => dv.getFloat64(at, true), set: (at, v) => dv.setFloat64(at, v, true) };
+    case 'U32':
+      return { get: (at) => dv.getUint32(at, true), set: (at, v) => dv.setUint32(at, v, true) };
+    case 'I32':
+      return { get: (at) => dv.getInt32(at, true), set: (at, v) => dv.setInt32(at, v, true) };
+    case 'U8':
+      return { get: (at) => dv.getUint8(at), set: (at, v) => dv.setUint8(at, v) };
+  }
+}
+
+/**
+ * A safetensors file of typed tensors, each in its own dtype (the array's type), plus string
+ * metadata. Tensors are laid out widest element first, then by name, without gaps, so every
+ * tensor starts aligned to its element size. Files of F32 tensors only read back with
+ * readSafetensors too.
+ */
+export function writeTypedSafetensors(tensors: Iterable<[string, TypedTensor]>, o: { metadata?: Record<string, string> } = {}): Uint8Array {
+  const list = [...tensors].map(([name, t]) => ({ name, t, dtype: typedDtype(t.data) }));
+  list.sort((a, b) => TYPED_SIZE[b.dtype] - TYPED_SIZE[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const header: Record<string, unknown> = {};
+  if (o.metadata) header[METADATA_KEY] = { ...o.metadata };
+  const seen = new Set<string>();
+  let offset = 0;
+  for (const { name, t, dtype } of list) {
+    if (name === METADATA_KEY) throw new SafetensorsError(`writeTypedSafetensors: "${METADATA_KEY}" cannot be a tensor name`);
+    if (seen.has(name)) throw new SafetensorsError(`writeTypedSafetensors: tensor "${name}" given twice`);
+    seen.add(name);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(`writeTypedSafetensors: tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
+    }
+    const numel = t.shape.reduce((a, d) => a * d, 1);
+    if (numel !== t.data.length) {
+      throw new SafetensorsError(`writeTypedSafetensors: tensor "${name}": shape ${JSON.stringify(t.shape)} has ${numel} elements but data has ${t.data.length}`);
+    }
+    const bytes = numel * TYPED_SIZE[dtype];
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  const { out, dv, dataStart } = frame(header, offset);
+  let pos = dataStart;
+  for (const { t, dtype } of list) {
+    const size = TYPED_SIZE[dtype];
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
+    else {
+      const io = elementIo(dv, dtype);
+      for (let i = 0; i < t.data.length; i++) io.set(pos + size * i, t.data[i]!);
+    }
+    pos += t.data.length * size;
+  }
+  return out;
+}
+
+/**
+ * Reads a typed safetensors file: every tensor as a fresh typed array of its dtype (F32, F64, U32,
+ * I32, U8), and the metadata. Header and offsets are checked as for weights; a file that ends
+ * early throws SafetensorsTruncatedError.
+ */
+export function readTypedSafetensors(
+  file: Uint8Array,
+  source = 'tensors.safetensors',
+): { metadata: Record<string, string>; tensors: Map<string, { dtype: TypedDtype; shape: number[]; data: TypedData }> } {
+  const n = readHeaderLength(file.subarray(0, 8), file.length, source);
+  const header = parseHeaderOf(file.subarray(8, 8 + n), file.length, source, TYPED_SIZE);
+  const tensors = new Map<string, { dtype: TypedDtype; shape: number[]; data: TypedData }>();
+  for (const info of header.tensors) {
+    const bytes = file.subarray(info.begin, info.end);
+    const size = TYPED_SIZE[info.dtype];
+    const data = typedArray(info.dtype, bytes.length / size);
+    if (LITTLE_ENDIAN) new Uint8Array(data.buffer).set(bytes);
+    else {
+      const io = elementIo(new DataView(bytes.buffer, bytes.byteOffset, bytes.length), info.dtype);
+      for (let i = 0; i < data.length; i++) data[i] = io.get(size * i);
+    }
+    tensors.set(info.name, { dtype: info.dtype, shape: info.shape, data });
+  }
+  return { metadata: header.metadata, tensors };
 }

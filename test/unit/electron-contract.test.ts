@@ -147,7 +147,7 @@ describe('settings', () => {
 
 describe('menu:command payloads', () => {
   it('accepts the known ids and recent.<0-8>, each without an argument (no path), and nothing else', () => {
-    for (const id of ['model.open', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help']) {
+    for (const id of ['model.open', 'session.open', 'session.save', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help']) {
       expect(isMenuCommand({ id }), id).toBe(true);
       expect(MenuCommand.safeParse({ id }).success, id).toBe(true);
       expect(isMenuCommand({ id, arg: '/x' }), id).toBe(false);

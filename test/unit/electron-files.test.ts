@@ -257,6 +257,7 @@ describe('IPC handlers (fake dialogs, real files, makeHandler around each)', () 
       version: () => ({ app: '0', electron: '1', chrome: '2', node: '3', platform: 'linux', arch: 'x64' }),
       chooseDirectory: async () => dialogs.dir ?? null,
       chooseSavePath: async (p) => (saveAsked.push(p), dialogs.save ?? null),
+      chooseOpenPath: async () => null,
       defaultSaveDir: d,
       recentChanged: (r) => recentSeen.push([...r]),
     };

@@ -74,6 +74,7 @@ beforeAll(async () => {
     version: () => ({ app: '0.1.0', electron: '45', chrome: '142', node: '22', platform: 'linux', arch: 'x64' }),
     chooseDirectory: async () => rec.dialogs.dir,
     chooseSavePath: async (path, filters) => (rec.dialogs.saveAsked.push({ path, filters }), rec.dialogs.save),
+    chooseOpenPath: async () => null,
     defaultSaveDir: work,
     recentChanged: () => undefined,
   });

@@ -16,15 +16,17 @@ const click = (i: Item | undefined): void => (i?.click as (() => void) | undefin
 describe('menuTemplate', () => {
   const recent = ['/models/regla', '/models/gla', '/data/R&D/hybrid'];
 
-  it('File has Open Model Folder (Ctrl/Cmd+O), Open Recent, the four exports and Quit (not on macOS)', () => {
+  it('File has Open Model Folder (Ctrl/Cmd+O), Open Recent, Open / Save Session, the four exports and Quit (not on macOS)', () => {
     for (const platform of ['linux', 'win32', 'darwin']) {
       const t = menuTemplate(recent, platform);
       const file = t.find((m) => m.label === 'File' || m.label === '&File');
       expect(file, platform).toBeDefined();
       const labels = (file?.submenu as Item[]).filter((i) => i.type !== 'separator').map((i) => i.label ?? i.role);
-      const expected = ['Open Model Folder…', 'Open Recent', 'Export Trace…', 'Export Panel as PNG…', 'Export Panel as SVG…', 'Export Capture…'];
+      const expected = ['Open Model Folder…', 'Open Recent', 'Open Session…', 'Save Session…', 'Export Trace…', 'Export Panel as PNG…', 'Export Panel as SVG…', 'Export Capture…'];
       expect(labels, platform).toEqual(platform === 'darwin' ? expected : [...expected, 'Quit']);
       expect(byId(t, 'model.open')?.accelerator).toBe('CmdOrCtrl+O');
+      expect(byId(t, 'session.open')?.accelerator).toBe('CmdOrCtrl+Shift+O');
+      expect(byId(t, 'session.save')?.accelerator).toBe('CmdOrCtrl+S');
     }
     // macOS: the app menu (which holds Quit) comes first, with an Edit and a Window menu.
     const mac = menuTemplate(recent, 'darwin');
@@ -69,7 +71,7 @@ describe('menuTemplate', () => {
   it('every item of ours sends the command id the renderer understands', () => {
     const command = vi.fn();
     const t = menuTemplate(recent, 'linux', { command, clearRecent: () => undefined });
-    const ids = ['model.open', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help'];
+    const ids = ['model.open', 'session.open', 'session.save', 'export.trace', 'export.panel.png', 'export.panel.svg', 'export.capture', 'palette', 'help'];
     for (const id of ids) {
       click(byId(t, id));
       expect(command.mock.lastCall, id).toEqual([id]);

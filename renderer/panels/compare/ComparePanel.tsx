@@ -209,6 +209,8 @@ function RunChips({ compared, runs, runOrder, toggle }: { compared: Run[]; runs:
 
 function CompareViews({ runs, sharedScale, setSharedScale }: { runs: Run[]; sharedScale: boolean; setSharedScale: (on: boolean) => void }): JSX.Element {
   const loaded = useStore((s) => s.loaded);
+  // Runs restored from a session bundle whose model is not open draw with the recorded config.
+  const recorded = useStore((s) => s.recorded);
   const layer = useStore((s) => s.layer);
   const head = useStore((s) => s.head);
   const quantity = useStore((s) => s.gateQuantity);
@@ -225,19 +227,19 @@ function CompareViews({ runs, sharedScale, setSharedScale }: { runs: Run[]; shar
   const mats = useMemo(
     () =>
       runs.map((r): LayerTokenMatrix | null => {
-        const c = loaded[r.model.key]?.config;
+        const c = loaded[r.model.key]?.config ?? recorded[r.model.key]?.config;
         return r.analysis && c ? gateLayerToken(r.analysis, c, quantity, head) : null;
       }),
-    [runs, loaded, quantity, head],
+    [runs, loaded, recorded, quantity, head],
   );
   const available = useMemo(() => {
     const s = new Set<GateQuantity>();
     for (const r of runs) {
-      const c = loaded[r.model.key]?.config;
+      const c = loaded[r.model.key]?.config ?? recorded[r.model.key]?.config;
       if (c) for (const q of gateQuantities(c)) s.add(q);
     }
     return (['g', 'r', 'F', 'logA'] as const).filter((q) => s.has(q));
-  }, [runs, loaded]);
+  }, [runs, loaded, recorded]);
 
   const T = Math.max(0, ...runs.map((r) => r.analysis?.T ?? r.tokens.length));
   const [win, setWin] = useState<TokenWindow | null>(null);

@@ -26,6 +26,7 @@ export function SaturationPanel(): JSX.Element {
   const currentId = useStore((s) => s.currentRun);
   const runs = useStore((s) => s.runs);
   const loaded = useStore((s) => s.loaded);
+  const recorded = useStore((s) => s.recorded);
   const mapping = useStore((s) => s.scale);
   const eps = useStore((s) => s.threshold);
   const layer = useStore((s) => s.layer);
@@ -35,7 +36,7 @@ export function SaturationPanel(): JSX.Element {
   const root = useRef<HTMLDivElement>(null);
   const width = useWidth(root);
 
-  const { runs: series, comparing } = useMemo(() => seriesRuns({ compare, currentRun: currentId, runs, loaded }), [compare, currentId, runs, loaded]);
+  const { runs: series, comparing } = useMemo(() => seriesRuns({ compare, currentRun: currentId, runs, loaded, recorded }), [compare, currentId, runs, loaded, recorded]);
   const spec = useMemo<BinSpec>(() => (mapping === 'logit' ? { mapping, bins: BINS, range: LOGIT_RANGE } : { mapping, bins: BINS }), [mapping]);
 
   // Per layer: each run's field and histogram (cached beside the analysis), then the shares at eps.

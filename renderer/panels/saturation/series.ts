@@ -28,11 +28,18 @@ export function gatelessReason(config: ModelConfig): string | null {
  * are at least two, else the current run (if it has an analysis and its model is loaded).
  */
 export function seriesRuns(
-  s: { compare: readonly string[]; currentRun: string | null; runs: Readonly<Record<string, Run>>; loaded: Readonly<Record<string, LoadedModel>> },
+  s: {
+    compare: readonly string[];
+    currentRun: string | null;
+    runs: Readonly<Record<string, Run>>;
+    loaded: Readonly<Record<string, LoadedModel>>;
+    /** Configs a session bundle recorded, for runs whose model is not open. */
+    recorded?: Readonly<Record<string, { config: ModelConfig }>>;
+  },
 ): { runs: SeriesRun[]; comparing: boolean } {
   const usable = (id: string): { run: Run; config: ModelConfig; analysis: Analysis } | null => {
     const run = s.runs[id];
-    const config = run ? s.loaded[run.model.key]?.config : undefined;
+    const config = run ? (s.loaded[run.model.key]?.config ?? s.recorded?.[run.model.key]?.config) : undefined;
     if (!run || !run.analysis || !config) return null;
     return { run, config, analysis: run.analysis };
   };
