@@ -11,7 +11,7 @@ import { describe } from '../../session/runner.js';
 import { currentRun, useStore } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
 import { checkRows, rowsFromInterventions } from './editor.js';
-import { Editor } from './Editor.js';
+import { ListEditor } from './ListEditor.js';
 import { baselineOf, pickIntervened, rerunBase } from './logic.js';
 import { Result } from './Result.js';
 
@@ -88,7 +88,7 @@ export function InterventionsPanel(): JSX.Element {
         Edits to every forward pass, as TransformerLens’s hooks: clamp the gate g = σ(a), force ReGLA’s refining gate r to 0 or 1, scale or zero one head’s output, swap a layer’s feature map, skip the
         output norm. The GPU forward and its float64 twin apply them identically; the analysis (every panel) sees the intervened tensors.
       </p>
-      <Editor rows={rows} checks={check.rows} config={config} selection={{ layer, head }} onChange={setRows} disabled={starting} />
+      <ListEditor rows={rows} checks={check.rows} config={config} selection={{ layer, head }} onChange={setRows} disabled={starting} />
       <div className="panel-controls">
         <button type="button" onClick={rerun} disabled={why !== null} data-testid="int-rerun" title={why ?? 'Generate again from the same prompt with the same sampling (same seed) and length, on the same model, with this list'}>
           Re-run with interventions

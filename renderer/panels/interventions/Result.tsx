@@ -19,7 +19,7 @@ import { deltaSummary, largestDeltas, logprobDeltas, signed, tokenDiff, type Log
 
 const settled = (r: Run): boolean => r.status === 'done' || r.status === 'cancelled';
 const show = (t: TokenView | null | undefined): string => (t ? (t.text === '' ? '·' : t.text) : '');
-const f4 = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : '—');
+const f4 = (v: number): string => (Number.isFinite(v) ? v.toFixed(4).replace('-', '−') : '—');
 
 export function Result({ base, other }: { base: Run; other: Run }): JSX.Element {
   const setCompare = useStore((s) => s.setCompare);

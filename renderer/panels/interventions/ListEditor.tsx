@@ -10,7 +10,7 @@ import { KIND_LABEL, kindUnavailable, moveRow, newRow, nextRowId, removeRow, upd
 const num = (v: number): number | '' => (Number.isFinite(v) ? v : '');
 const parse = (s: string): number => (s.trim() === '' ? NaN : Number(s));
 
-export function Editor({ rows, checks, config, selection, onChange, disabled }: { rows: InterventionRow[]; checks: RowCheck[]; config: ModelConfig | undefined; selection: { layer: number; head: number }; onChange: (rows: InterventionRow[]) => void; disabled: boolean }): JSX.Element {
+export function ListEditor({ rows, checks, config, selection, onChange, disabled }: { rows: InterventionRow[]; checks: RowCheck[]; config: ModelConfig | undefined; selection: { layer: number; head: number }; onChange: (rows: InterventionRow[]) => void; disabled: boolean }): JSX.Element {
   const add = (kind: InterventionKind): void => onChange([...rows, newRow(nextRowId(rows), kind, config, selection)]);
   return (
     <div className="int-editor" data-testid="int-editor">
