@@ -17,7 +17,7 @@ import { currentConfig, currentRun, useStore } from './state/store.js';
 import type { ModelRef } from './state/types.js';
 import { CommandPalette, HelpSheet, type Command } from './ui/CommandPalette.js';
 import { panelPng, panelSvg } from './ui/exportPanel.js';
-import { captureFiles } from './session/export.js';
+import { captureFiles, runTraceMeta } from './session/export.js';
 import { BUNDLE_EXTENSION, ModelHashes, bundleName, decodeSession, encodeSession, resolveModels, restorePlan, snapshotSession, type Candidate } from './session/bundle.js';
 import { toChromeTrace, toCsv, type FolderReader, type ModelConfig } from '../shaders/index.js';
 
@@ -484,7 +484,7 @@ async function exportTrace(host: Host, kind: 'trace' | 'csv'): Promise<void> {
     return;
   }
   const gpu = useStore.getState().gpu;
-  const body = kind === 'trace' ? JSON.stringify(toChromeTrace(report, { ...(gpu ? { adapter: { description: gpu.adapter } } : {}) })) : toCsv(report);
+  const body = kind === 'trace' ? JSON.stringify(toChromeTrace(report, runTraceMeta(x.run, { ...(gpu ? { adapter: { description: gpu.adapter } } : {}) }))) : toCsv(report);
   await host.save(`regla-${kind === 'trace' ? 'trace.json' : 'kernels.csv'}`, new Blob([body], { type: kind === 'trace' ? 'application/json' : 'text/csv' }));
 }
 

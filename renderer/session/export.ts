@@ -1,9 +1,11 @@
 // Exports of a run: the capture as safetensors (every dumped tensor, named layer.<l>.<point>) plus
-// JSON (model, prompt, tokens with their per-token statistics, sampling, the capture records),
-// the same layout the CLI's `regla capture` writes.
+// JSON (model, prompt, tokens with their per-token statistics, sampling, interventions, the capture
+// records), the same layout the CLI's `regla capture` writes; and the run's part of a Chrome trace's
+// metadata. A run's interventions (kind, parameters, text) are in both, and in the safetensors header.
 
-import { configToJson, writeSafetensors, type ModelConfig } from '../../shaders/index.js';
+import { configToJson, writeSafetensors, type ModelConfig, type TraceMeta } from '../../shaders/index.js';
 import type { Run } from '../state/types.js';
+import { interventionRecords } from './interventions.js';
 
 export interface CaptureFiles {
   json: string;
@@ -26,6 +28,7 @@ export function captureFiles(run: Run, config: ModelConfig): CaptureFiles {
     model: { name: run.model.name, kind: run.model.kind, modelType: config.modelType, numLayers: config.numLayers, config: configToJson(config) },
     prompt: { text: run.prompt, tokens: run.tokens.slice(0, run.promptLength).map((t) => t.id) },
     sampling: run.sampling,
+    interventions: interventionRecords(run.interventions),
     maxTokens: run.maxTokens,
     tokens: run.tokens,
     stats: run.stats,
@@ -34,6 +37,11 @@ export function captureFiles(run: Run, config: ModelConfig): CaptureFiles {
   };
   return {
     json: JSON.stringify(json),
-    safetensors: writeSafetensors(tensors, { metadata: { format: 'regla-capture', tokens: String(a.T) } }),
+    safetensors: writeSafetensors(tensors, { metadata: { format: 'regla-capture', tokens: String(a.T), interventions: JSON.stringify(interventionRecords(run.interventions)) } }),
   };
+}
+
+/** Trace metadata (toChromeTrace's otherData) for a run's profile: `meta` plus the run id and its interventions. */
+export function runTraceMeta(run: Run, meta: TraceMeta = {}): TraceMeta {
+  return { ...meta, runId: run.id, model: run.model.name, interventions: interventionRecords(run.interventions) };
 }

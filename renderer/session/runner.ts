@@ -3,6 +3,9 @@
 // captured prefill (capture reductions + full tensors of the tapped points + logits of every
 // position) and writes plain records into the store. Effective attention and the kernel profile
 // are computed on request. Everything here is async GPU work; nothing blocks the UI thread for long.
+// A run may carry interventions (shaders/model/interventions.ts): they are set on its session for
+// every GPU job of that run (generation, the analysis prefill, scoring, profiling) and cleared after,
+// so the session is always left with none.
 
 import type { Tokenizer } from '@huggingface/tokenizers';
 import {
@@ -22,8 +25,10 @@ import {
   softmaxBaselineConfig,
   kvBytesPerPosition,
   hasSoftmaxLayers,
+  validateInterventions,
   type DumpChunk,
   type FolderReader,
+  type Intervention,
   type ModelFolder,
   type GpuContext,
   type ModelConfig,
@@ -52,6 +57,25 @@ interface Open {
 }
 
 let runCounter = 0;
+
+/** A model and the interventions it runs under (crossScore scores each run as it was generated). */
+export interface Scorer {
+  key: string;
+  interventions?: readonly Intervention[];
+}
+
+/**
+ * Runs `fn` with `list` set as the session's interventions and always clears them after, so no GPU
+ * job of another run ever sees them. The setter validates (InterventionError, nothing set).
+ */
+export async function withInterventions<T>(session: { interventions: readonly Intervention[] }, list: readonly Intervention[], fn: () => Promise<T>): Promise<T> {
+  session.interventions = list;
+  try {
+    return await fn();
+  } finally {
+    session.interventions = [];
+  }
+}
 
 export class Runner {
   private readonly open = new Map<string, Open>();
@@ -102,9 +126,16 @@ export class Runner {
     return next;
   }
 
-  /** Starts a run: streams generated tokens into the store, then analyzes. Resolves with its id. */
-  async generate(modelKey: string, prompt: string, sampling: SamplingOptions, maxTokens: number): Promise<string> {
+  /**
+   * Starts a run: streams generated tokens into the store, then analyzes. Resolves with its id.
+   * `interventions` apply to the generation and to the analysis prefill (so every panel shows the
+   * intervened model) and are recorded in the run; a list that does not fit the model rejects with
+   * an InterventionError before any run is registered. The run is registered synchronously (before
+   * the first await), so a caller may read it as the store's current run right after the call.
+   */
+  async generate(modelKey: string, prompt: string, sampling: SamplingOptions, maxTokens: number, interventions: readonly Intervention[] = []): Promise<string> {
     const o = this.get(modelKey);
+    validateInterventions(o.model.config, interventions);
     const id = `run${++runCounter}`;
     const promptIds = o.tokenizer.encode(prompt).ids;
     const st = useStore.getState();
@@ -113,7 +144,7 @@ export class Runner {
       model: o.model.ref,
       prompt,
       sampling,
-      interventions: [],
+      interventions: structuredClone([...interventions]),
       maxTokens,
       status: 'generating',
       error: null,
@@ -144,22 +175,24 @@ export class Runner {
     await this.exclusive(modelKey, async () => {
       const s = o.session;
       try {
-        await s.reset();
-        const all = [...promptIds];
-        const maxNew = Math.max(0, Math.min(maxTokens, MAX_ANALYSIS_TOKENS - promptIds.length));
-        const res = await s.generate(promptIds, sampling, {
-          maxTokens: maxNew,
-          onToken: (t) => {
-            all.push(t);
-            const tv = view(t, all.length - 1);
-            useStore.getState().updateRun(id, (r) => ({ tokens: [...r.tokens, tv] }));
-          },
+        await withInterventions(s, run.interventions, async () => {
+          await s.reset();
+          const all = [...promptIds];
+          const maxNew = Math.max(0, Math.min(maxTokens, MAX_ANALYSIS_TOKENS - promptIds.length));
+          const res = await s.generate(promptIds, sampling, {
+            maxTokens: maxNew,
+            onToken: (t) => {
+              all.push(t);
+              const tv = view(t, all.length - 1);
+              useStore.getState().updateRun(id, (r) => ({ tokens: [...r.tokens, tv] }));
+            },
+          });
+          useStore.getState().updateRun(id, {
+            status: res.stopReason === 'cancelled' ? 'cancelled' : 'analyzing',
+            stats: { prefillMs: res.prefillMs, decodeMs: res.decodeMs, generated: res.tokens.length, stopReason: res.stopReason },
+          });
+          await this.analyzeNow(id, o, all);
         });
-        useStore.getState().updateRun(id, {
-          status: res.stopReason === 'cancelled' ? 'cancelled' : 'analyzing',
-          stats: { prefillMs: res.prefillMs, decodeMs: res.decodeMs, generated: res.tokens.length, stopReason: res.stopReason },
-        });
-        await this.analyzeNow(id, o, all);
       } catch (e) {
         useStore.getState().updateRun(id, { status: 'error', error: describe(e) });
       }
@@ -219,7 +252,13 @@ export class Runner {
     }
   }
 
-  /** The effective attention matrix of one layer and query head over the analyzed tokens. */
+  /**
+   * The effective attention matrix of one layer and query head over the analyzed tokens. Computed
+   * from the run's dumped φ(q), φ(k) and log α, which its analysis prefill captured under the run's
+   * interventions (taps see the intervened tensors: a swapped feature map's φ, a clamped or forced
+   * gate's log α), so an intervened run's matrix is the intervened model's without another forward.
+   * The read-out scale is the config's, as under interventions.
+   */
   async attention(id: string, layer: number, head: number): Promise<void> {
     const st = useStore.getState();
     const run = st.runs[id];
@@ -253,24 +292,26 @@ export class Runner {
     }
   }
 
-  /** Per-op kernel profile of this run's prompt (prefill) and a few decode steps. */
+  /** Per-op kernel profile of this run's prompt (prefill) and a few decode steps, under its interventions. */
   async profile(id: string, o: { decodeTokens?: number; repeat?: number } = {}): Promise<void> {
     const run = useStore.getState().runs[id];
     if (!run) return;
     const m = this.get(run.model.key);
     const prompt = run.tokens.slice(0, run.promptLength).map((t) => t.id);
-    await this.exclusive(run.model.key, async () => {
-      const report = await profileRun(m.session, {
-        prompt,
-        decodeTokens: o.decodeTokens ?? 16,
-        repeat: o.repeat ?? 3,
-        warmup: 1,
-        mode: 'per-op',
-        variant: run.model.name,
-      });
-      useStore.getState().updateRun(id, { profile: report });
-      await m.session.reset();
-    });
+    await this.exclusive(run.model.key, () =>
+      withInterventions(m.session, run.interventions, async () => {
+        const report = await profileRun(m.session, {
+          prompt,
+          decodeTokens: o.decodeTokens ?? 16,
+          repeat: o.repeat ?? 3,
+          warmup: 1,
+          mode: 'per-op',
+          variant: run.model.name,
+        });
+        useStore.getState().updateRun(id, { profile: report });
+        await m.session.reset();
+      }),
+    );
   }
 
   /**
@@ -393,12 +434,15 @@ export class Runner {
   }
 
   /**
-   * Scores one token sequence under several open models (each from an empty state): per position
-   * t ≥ 1, log p_i(ids[t] | ids[<t]) for every model i, and KL(p_0 ‖ p_i) of the next-token
-   * distributions (nats; 0 for model 0). Needs every model's vocabulary to be the same size.
+   * Scores one token sequence (teacher-forced) under several open models, each from an empty state
+   * and under its scorer's interventions (a run is scored as it was generated; the same model may
+   * appear twice with different lists): per position t ≥ 1, log p_i(ids[t] | ids[<t]) for every
+   * scorer i, and KL(p_0 ‖ p_i) of the next-token distributions (nats; 0 for scorer 0). Needs every
+   * model's vocabulary to be the same size.
    */
-  async crossScore(ids: readonly number[], modelKeys: readonly string[]): Promise<{ logprobs: Float64Array[]; kl: Float64Array[] }> {
-    const models = modelKeys.map((k) => this.get(k));
+  async crossScore(ids: readonly number[], scorers: readonly Scorer[]): Promise<{ logprobs: Float64Array[]; kl: Float64Array[] }> {
+    const models = scorers.map((x) => this.get(x.key));
+    scorers.forEach((x, i) => validateInterventions((models[i] as Open).model.config, x.interventions ?? []));
     const V = models[0]?.model.config.vocabSize ?? 0;
     for (const m of models) {
       if (m.model.config.vocabSize !== V) throw new Error(`cannot compare ${m.model.ref.name}: vocabulary ${m.model.config.vocabSize} ≠ ${V}`);
@@ -407,15 +451,17 @@ export class Runner {
     if (T * V > LOGITS_BUDGET) throw new Error(`scoring ${T} tokens × ${V} ids exceeds the logits budget`);
     const logSoftmax: Float32Array[] = [];
     for (const [i, m] of models.entries()) {
-      const key = modelKeys[i] as string;
-      const rows = await this.exclusive(key, async () => {
-        await m.session.reset();
-        try {
-          return await m.session.prefill(ids.slice(0, T), { logits: 'all' });
-        } finally {
+      const scorer = scorers[i] as Scorer;
+      const rows = await this.exclusive(scorer.key, () =>
+        withInterventions(m.session, scorer.interventions ?? [], async () => {
           await m.session.reset();
-        }
-      });
+          try {
+            return await m.session.prefill(ids.slice(0, T), { logits: 'all' });
+          } finally {
+            await m.session.reset();
+          }
+        }),
+      );
       logSoftmax.push(logSoftmaxRows(rows, T, V));
     }
     const base = logSoftmax[0] as Float32Array;

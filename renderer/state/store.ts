@@ -4,7 +4,7 @@
 // Panels read with narrow selectors (useStore((s) => s.x)).
 
 import { create, type StateCreator } from 'zustand';
-import type { ModelConfig } from '../../shaders/index.js';
+import type { FeatureMapKind, InterventionKind, ModelConfig } from '../../shaders/index.js';
 import type { ModelHash } from '../host/folder.js';
 import type { LoadedModel, ModelRef, Run } from './types.js';
 
@@ -157,6 +157,7 @@ export interface CompareSlice {
   /** One colour/value scale across the compared runs. */
   sharedScale: boolean;
   toggleCompare: (runId: string) => void;
+  setCompare: (runIds: readonly string[]) => void;
   setSharedScale: (on: boolean) => void;
 }
 
@@ -169,7 +170,47 @@ const compareSlice: StateCreator<Store, [], [], CompareSlice> = (set) => ({
         ? { compare: s.compare.filter((x) => x !== runId) }
         : { compare: [...s.compare, runId].slice(-MAX_COMPARE) },
     ),
+  setCompare: (runIds) => set({ compare: [...new Set(runIds)].slice(0, MAX_COMPARE) }),
   setSharedScale: (sharedScale) => set({ sharedScale }),
+});
+
+// ---------------------------------------------------------------- interventions
+
+/**
+ * One row of the Interventions editor as typed (every kind's fields, so switching kinds keeps them);
+ * panels/interventions/editor.ts turns rows into Interventions and validates them.
+ */
+export interface InterventionRow {
+  /** Stable React key. */
+  id: number;
+  kind: InterventionKind;
+  /** Layer scope of the layer-scoped kinds: every layer, or the list typed in `layers` ("0-3, 5"). */
+  scope: 'all' | 'list';
+  layers: string;
+  /** scale_head's layer and head. */
+  layer: number;
+  head: number;
+  min: number;
+  max: number;
+  value: 0 | 1;
+  scale: number;
+  map: FeatureMapKind;
+}
+
+export interface InterventionsSlice {
+  /** The Interventions panel's list being edited (kept across panel switches). */
+  interventionRows: InterventionRow[];
+  /** Intervened run id → the run it was re-run from (its baseline). */
+  derivedFrom: Record<string, string>;
+  setInterventionRows: (rows: InterventionRow[]) => void;
+  setDerivedFrom: (runId: string, baseId: string) => void;
+}
+
+const interventionsSlice: StateCreator<Store, [], [], InterventionsSlice> = (set) => ({
+  interventionRows: [],
+  derivedFrom: {},
+  setInterventionRows: (interventionRows) => set({ interventionRows }),
+  setDerivedFrom: (runId, baseId) => set((s) => ({ derivedFrom: { ...s.derivedFrom, [runId]: baseId } })),
 });
 
 // ---------------------------------------------------------------- ui
@@ -317,7 +358,7 @@ const session: StateCreator<Store, [], [], SessionSlice> = (set) => ({
 
 // ---------------------------------------------------------------- the store
 
-export type Store = CatalogSlice & RunsSlice & SelectionSlice & CompareSlice & UiSlice & TourSlice & SessionSlice;
+export type Store = CatalogSlice & RunsSlice & SelectionSlice & CompareSlice & UiSlice & TourSlice & SessionSlice & InterventionsSlice;
 
 export const useStore = create<Store>()((...a) => ({
   ...catalog(...a),
@@ -327,6 +368,7 @@ export const useStore = create<Store>()((...a) => ({
   ...ui(...a),
   ...tourSlice(...a),
   ...session(...a),
+  ...interventionsSlice(...a),
 }));
 
 /** The current run, or null. */

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'rea
 import { gateQuantities } from '../../session/metrics.js';
 import { useSamples, useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
+import { runLabel } from '../../session/interventions.js';
 import { MAX_COMPARE, currentRun, focusToken, useStore, type GateQuantity } from '../../state/store.js';
 import type { ModelRef, Run } from '../../state/types.js';
 import { Legend } from '../../ui/Legend.js';
@@ -185,7 +186,7 @@ function RunChips({ compared, runs, runOrder, toggle }: { compared: Run[]; runs:
       {compared.map((r, i) => (
         <span key={r.id} className="badge" style={{ color: runColor(i), borderColor: runColor(i) }} data-testid="cmp-run-chip">
           {i === 0 ? 'run 0 (base) ' : `run ${i} `}
-          {r.model.name} · {r.id} · {r.status}
+          {runLabel(r)} · {r.id} · {r.status}
           <button type="button" onClick={() => toggle(r.id)} aria-label={`Remove ${r.id} from the comparison`} style={{ border: 'none', background: 'transparent', padding: '0 0 0 4px' }}>
             ×
           </button>
@@ -196,7 +197,7 @@ function RunChips({ compared, runs, runOrder, toggle }: { compared: Run[]; runs:
           <option value="">+ run…</option>
           {others.map((r) => (
             <option key={r.id} value={r.id}>
-              {r.id} · {r.model.name} · {JSON.stringify(r.prompt.slice(0, 24))} · {r.status}
+              {r.id} · {runLabel(r)} · {JSON.stringify(r.prompt.slice(0, 24))} · {r.status}
             </option>
           ))}
         </select>
@@ -322,7 +323,7 @@ function CompareViews({ runs, sharedScale, setSharedScale }: { runs: Run[]; shar
           return (
             <div key={r.id} className="cmp-col" data-testid="cmp-col" style={{ width: colWidth + 26 }}>
               <h3 style={{ color: runColor(i) }}>
-                {i === 0 ? 'run 0' : `run ${i}`}: {r.model.name} <span className="hint">({r.model.variant})</span>
+                {i === 0 ? 'run 0' : `run ${i}`}: {runLabel(r)} <span className="hint">({r.model.variant})</span>
               </h3>
               {m && sc && hasFinite(mats[i] ?? null) ? (
                 <>
@@ -353,7 +354,7 @@ function CompareViews({ runs, sharedScale, setSharedScale }: { runs: Run[]; shar
               return (
                 <div key={r.id} className="cmp-col" data-testid="cmp-diff" style={{ width: colWidth + 26 }}>
                   <h3>
-                    <span style={{ color: runColor(i) }}>{r.model.name}</span> − <span style={{ color: runColor(0) }}>{runs[0]?.model.name}</span>
+                    <span style={{ color: runColor(i) }}>{runLabel(r)}</span> − <span style={{ color: runColor(0) }}>{runs[0] ? runLabel(runs[0]) : ''}</span>
                   </h3>
                   {d && sc ? (
                     <>

@@ -2,6 +2,7 @@
 // profile (runner.profile, "Profile all"), and the difference to run 0; totals first.
 
 import { useState, type JSX } from 'react';
+import { runLabel } from '../../session/interventions.js';
 import type { Run } from '../../state/types.js';
 import { runColor } from '../../viz/compare.js';
 import { formatDelta, opDeltas } from './logic.js';
@@ -41,7 +42,7 @@ export function KernelDeltas({ runs }: { runs: Run[] }): JSX.Element {
                 <th>kernel</th>
                 {runs.map((r, i) => (
                   <th key={r.id} style={{ color: runColor(i) }}>
-                    {r.model.name} {i === 0 ? 'µs' : 'µs (Δ vs run 0)'}
+                    {runLabel(r)} {i === 0 ? 'µs' : 'µs (Δ vs run 0)'}
                   </th>
                 ))}
               </tr>

@@ -1,11 +1,12 @@
 // Per-token comparisons of the compared runs over the shared token window: each run's log p of its
-// own tokens (one line per run); the exact KL(p_0 ‖ p_i) per token, from every model scoring run 0's
-// token sequence with full logits (Runner.crossScore), with the top-3 approximation as the fallback
+// own tokens (one line per run); the exact KL(p_0 ‖ p_i) per token, from every run's model (under that
+// run's interventions) scoring run 0's token sequence with full logits (Runner.crossScore), with the top-3 approximation as the fallback
 // while scoring runs or where it cannot (vocabularies differ); and a table of mean log p / perplexity.
 
 import { useEffect, useMemo, useState, type JSX, type MouseEvent } from 'react';
 import { useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
+import { runLabel } from '../../session/interventions.js';
 import { focusToken, useStore } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
 import { runColor, seriesChart, type SeriesChart, type TokenWindow } from '../../viz/compare.js';
@@ -39,7 +40,7 @@ export function TokenCharts({ runs, view, width }: { runs: Run[]; view: TokenWin
           <LineChart chart={exactChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="KL (nats)" testId="cmp-kl-exact" shadeFrom={null} promptLength={promptLen} />
           <p className="hint" style={{ margin: '2px 0' }} data-testid="cmp-kl-exact-summary">
             mean KL over run 0’s {base ? base.tokens.length - 1 : 0} predictions:{' '}
-            {runs.slice(1).map((r, i) => `${r.model.name} ${f3(finiteMean(exact.scores?.kl[i + 1] ?? new Float64Array(0)))}`).join(' · ')} nats
+            {runs.slice(1).map((r, i) => `${runLabel(r)} ${f3(finiteMean(exact.scores?.kl[i + 1] ?? new Float64Array(0)))}`).join(' · ')} nats
           </p>
         </>
       ) : runs.length > 1 ? (
@@ -63,7 +64,7 @@ export function TokenCharts({ runs, view, width }: { runs: Run[]; view: TokenWin
   );
 }
 
-/** Every compared model scores run 0's tokens (full logits); recomputed when the set of runs changes. */
+/** Every compared run's model scores run 0's tokens under that run's interventions (full logits); recomputed when the set of runs changes. */
 function useExactScores(runs: Run[]): { scores: { logprobs: Float64Array[]; kl: Float64Array[] } | null; error: string | null } {
   const { runner } = useServices();
   const key = runs.map((r) => `${r.id}:${r.status}:${r.tokens.length}`).join('|');
@@ -75,7 +76,7 @@ function useExactScores(runs: Run[]): { scores: { logprobs: Float64Array[]; kl: 
     runner
       .crossScore(
         base.tokens.map((t) => t.id),
-        runs.map((r) => r.model.key),
+        runs.map((r) => ({ key: r.model.key, interventions: r.interventions })),
       )
       .then(
         (scores) => live && setState({ key, scores, error: null }),
@@ -182,7 +183,7 @@ function SummaryTable({ runs, prefixes, kl }: { runs: Run[]; prefixes: number[];
               <td style={{ color: runColor(i) }}>
                 {i} · {r.id}
               </td>
-              <td>{r.model.name}</td>
+              <td>{runLabel(r)}</td>
               <td>
                 {r.promptLength} + {r.tokens.length - r.promptLength}
               </td>

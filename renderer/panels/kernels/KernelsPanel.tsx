@@ -8,6 +8,7 @@ import { useMemo, useRef, useState, type JSX } from 'react';
 import { rooflineTable, toChromeTrace, toCsv, type ProfileRecord, type ProfileReport, type TraceMeta } from '../../../shaders/index.js';
 import { useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
+import { runTraceMeta } from '../../session/export.js';
 import { currentRun, focusToken, useStore } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
 import { categorical, OTHER_COLOR, TOL_LIGHT, type Categorical } from '../../viz/categorical.js';
@@ -44,7 +45,7 @@ export function KernelsPanel(): JSX.Element {
   const exportTrace = (): void => {
     if (!report || !run) return;
     const gpu = useStore.getState().gpu;
-    const meta: TraceMeta = { model: run.model.name, runId: run.id, prompt: run.prompt, quantization: report.precision.quantized ? 'enabled (inferred from durations)' : report.precision.timestamps ? 'disabled (inferred from durations)' : 'unknown' };
+    const meta: TraceMeta = runTraceMeta(run, { prompt: run.prompt, quantization: report.precision.quantized ? 'enabled (inferred from durations)' : report.precision.timestamps ? 'disabled (inferred from durations)' : 'unknown' });
     if (gpu) {
       meta.adapter = { description: gpu.adapter };
       meta.features = gpu.features;

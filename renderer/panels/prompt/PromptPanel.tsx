@@ -5,6 +5,7 @@
 import { useMemo, useState, type JSX } from 'react';
 import { useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
+import { runLabel } from '../../session/interventions.js';
 import { gateField, stateNormSeries, tokenMeans } from '../../session/metrics.js';
 import { currentConfig, currentRun, focusToken, useStore, type TokenMetric } from '../../state/store.js';
 import type { Run } from '../../state/types.js';
@@ -119,7 +120,7 @@ export function PromptPanel(): JSX.Element {
       {run ? (
         <>
           <div className="run-status" data-testid="run-status" data-status={run.status}>
-            {run.model.name} · {run.status}
+            {runLabel(run)} · {run.status}
             {run.error ? `: ${run.error}` : ''} · {run.tokens.length} tokens
             {run.stats.generated > 0 && run.stats.decodeMs > 0 ? ` · ${((run.stats.generated / run.stats.decodeMs) * 1000).toFixed(1)} tokens/s` : ''}
           </div>
