@@ -89,6 +89,11 @@ export interface SessionUi {
   threshold: number;
   panel: string;
   activeModel: string | null;
+  /** Intervened run → the run it was derived from (the Interventions panel's baseline). */
+  derivedFrom: Record<string, string>;
+  /** The guided tour's step, and the run shown beside it. */
+  tourStep: number;
+  tourCompare: string | null;
 }
 
 /** How the runs' analyses were captured (Runner.analyzeNow's configuration). */
@@ -411,6 +416,9 @@ function schemas(table: Table, used: Set<string>) {
     threshold: Num,
     panel: z.string(),
     activeModel: z.string().nullable(),
+    derivedFrom: z.record(z.string(), z.string()).default({}),
+    tourStep: Nat.default(0),
+    tourCompare: z.string().nullable().default(null),
   });
 
   const Doc = z.strictObject({
@@ -575,6 +583,9 @@ export async function snapshotSession(
       threshold: s.threshold,
       panel: s.panel,
       activeModel: s.activeModel,
+      derivedFrom: Object.fromEntries(Object.entries(s.derivedFrom).filter(([a, b]) => kept.has(a) && kept.has(b))),
+      tourStep: s.tourStep,
+      tourCompare: s.tourCompare !== null && kept.has(s.tourCompare) ? s.tourCompare : null,
     },
   };
   return { snapshot, skipped, unhashed };
@@ -679,7 +690,14 @@ export function restorePlan(snap: SessionSnapshot, resolution: ReadonlyMap<strin
   return {
     runs,
     recorded,
-    ui: { ...snap.ui, currentRun: mapId(snap.ui.currentRun), compare: snap.ui.compare.map((id) => ids.get(id) ?? id), activeModel: snap.ui.activeModel === null ? null : (refs.get(snap.ui.activeModel)?.key ?? null) },
+    ui: {
+      ...snap.ui,
+      currentRun: mapId(snap.ui.currentRun),
+      compare: snap.ui.compare.map((id) => ids.get(id) ?? id),
+      activeModel: snap.ui.activeModel === null ? null : (refs.get(snap.ui.activeModel)?.key ?? null),
+      derivedFrom: Object.fromEntries(Object.entries(snap.ui.derivedFrom).flatMap(([a, b]) => (ids.has(a) && ids.has(b) ? [[ids.get(a) as string, ids.get(b) as string]] : []))),
+      tourCompare: mapId(snap.ui.tourCompare),
+    },
   };
 }
 

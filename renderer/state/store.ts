@@ -330,6 +330,9 @@ export interface RestoredSession {
     threshold: number;
     panel: string;
     activeModel: string | null;
+    derivedFrom: Record<string, string>;
+    tourStep: number;
+    tourCompare: string | null;
   };
 }
 
@@ -352,6 +355,7 @@ const session: StateCreator<Store, [], [], SessionSlice> = (set) => ({
         currentRun: ui.currentRun ?? ids.at(-1) ?? s.currentRun,
         compare: ui.compare.filter((id) => ids.includes(id)).slice(-MAX_COMPARE),
         recorded: { ...s.recorded, ...Object.fromEntries(r.recorded.map((m) => [m.ref.key, m])) },
+        derivedFrom: { ...s.derivedFrom, ...ui.derivedFrom },
       };
     }),
 });

@@ -96,7 +96,7 @@ describe('session bundle round trip on the engine’s own capture records', () =
         { ref: b.run.model, config: b.config, hash: null },
       ],
       runs: [a.run, b.run],
-      ui: { currentRun: a.run.id, compare: [a.run.id, b.run.id], sharedScale: true, hoverToken: null, lockedToken: 3, layer: 1, head: 1, gateQuantity: 'r', scale: 'logit', tokenMetric: 'gate', threshold: 0.05, panel: 'gates', activeModel: null },
+      ui: { currentRun: a.run.id, compare: [a.run.id, b.run.id], sharedScale: true, hoverToken: null, lockedToken: 3, layer: 1, head: 1, gateQuantity: 'r', scale: 'logit', tokenMetric: 'gate', threshold: 0.05, panel: 'gates', activeModel: null, derivedFrom: {}, tourStep: 0, tourCompare: null },
     };
     const records = [...a.run.analysis!.records, ...b.run.analysis!.records];
     // The engine produced every kind of field a record can carry.

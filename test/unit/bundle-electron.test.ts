@@ -101,7 +101,7 @@ function session(): SessionSnapshot {
         profile: null,
       },
     ],
-    ui: { currentRun: 'run1', compare: [], sharedScale: true, hoverToken: null, lockedToken: 0, layer: 0, head: 0, gateQuantity: 'F', scale: 'linear', tokenMetric: 'logprob', threshold: 0.05, panel: 'gates', activeModel: 'sample:regla' },
+    ui: { currentRun: 'run1', compare: [], sharedScale: true, hoverToken: null, lockedToken: 0, layer: 0, head: 0, gateQuantity: 'F', scale: 'linear', tokenMetric: 'logprob', threshold: 0.05, panel: 'gates', activeModel: 'sample:regla', derivedFrom: {}, tourStep: 0, tourCompare: null },
   };
 }
 

@@ -189,6 +189,9 @@ function snapshot(): SessionSnapshot {
       threshold: 0.01,
       panel: 'saturation',
       activeModel: 'sample:regla',
+      derivedFrom: { run3: 'run1' },
+      tourStep: 4,
+      tourCompare: 'run1',
     },
   };
 }
@@ -368,6 +371,9 @@ describe('restoring into the store', () => {
     expect(s.runs['s1/run3']?.model.key).toBe('recorded:mine#nohash');
     expect(s.currentRun).toBe('s1/run3');
     expect(s.compare).toEqual(['s1/run1', 's1/run3']);
+    // The interventions baseline link and the tour follow the fresh ids.
+    expect(s.derivedFrom['s1/run3']).toBe('s1/run1');
+    expect({ step: s.tourStep, beside: s.tourCompare }).toEqual({ step: 4, beside: 's1/run1' });
     expect({ hover: s.hoverToken, locked: s.lockedToken, layer: s.layer, head: s.head, q: s.gateQuantity, scale: s.scale, metric: s.tokenMetric, eps: s.threshold, panel: s.panel, shared: s.sharedScale }).toEqual({
       hover: 5,
       locked: 4,
