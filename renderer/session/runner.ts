@@ -39,7 +39,7 @@ import {
 import { loadTokenizerFromFolder } from '../host/folder.js';
 import { modelConfig, useStore } from '../state/store.js';
 import { dumpKey, type DumpTensor, type LoadedModel, type ModelRef, type Run, type TokenView, type TrainingLog } from '../state/types.js';
-import { PieceStream, tokenStatsSliced } from './tokens.js';
+import { PieceStream, sliced, tokenStatsSliced } from './tokens.js';
 
 /** Tap points whose full tensors the analysis keeps (those a variant lacks simply never fire). */
 export const DUMP_POINTS: readonly TapPoint[] = ['gate.a', 'gate.c', 'gate.logA', 'gate.logD', 'phi.q', 'phi.k', 'attn.o'];
@@ -462,7 +462,10 @@ export class Runner {
           }
         }),
       );
-      logSoftmax.push(logSoftmaxRows(rows, T, V));
+      // [T, vocab] work on the page's thread, in slices that yield (no long task on long runs).
+      const ls = new Float32Array(T * V);
+      await sliced(0, T, (t) => logSoftmaxRow(rows, ls, t, V));
+      logSoftmax.push(ls);
     }
     const base = logSoftmax[0] as Float32Array;
     const logprobs = logSoftmax.map((ls) => {
@@ -470,9 +473,10 @@ export class Runner {
       for (let t = 1; t < T; t++) out[t] = ls[(t - 1) * V + (ids[t] as number)] as number;
       return out;
     });
-    const kl = logSoftmax.map((ls) => {
+    const kl: Float64Array[] = [];
+    for (const ls of logSoftmax) {
       const out = new Float64Array(T).fill(NaN);
-      for (let t = 1; t < T; t++) {
+      await sliced(1, T, (t) => {
         let d = 0;
         const o = (t - 1) * V;
         for (let j = 0; j < V; j++) {
@@ -480,9 +484,9 @@ export class Runner {
           d += Math.exp(lp) * (lp - (ls[o + j] as number));
         }
         out[t] = Math.max(0, d);
-      }
-      return out;
-    });
+      });
+      kl.push(out);
+    }
     return { logprobs, kl };
   }
 
@@ -505,16 +509,19 @@ async function readTrainingLog(reader: FolderReader): Promise<TrainingLog | null
 /** Row-wise log-softmax of [T, V] logits (float64 accumulation). */
 export function logSoftmaxRows(logits: Float32Array, T: number, V: number): Float32Array {
   const out = new Float32Array(T * V);
-  for (let t = 0; t < T; t++) {
-    const o = t * V;
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) max = Math.max(max, logits[o + j] as number);
-    let z = 0;
-    for (let j = 0; j < V; j++) z += Math.exp((logits[o + j] as number) - max);
-    const lz = max + Math.log(z);
-    for (let j = 0; j < V; j++) out[o + j] = (logits[o + j] as number) - lz;
-  }
+  for (let t = 0; t < T; t++) logSoftmaxRow(logits, out, t, V);
   return out;
+}
+
+/** Row t of log softmax(logits) into out. */
+function logSoftmaxRow(logits: Float32Array, out: Float32Array, t: number, V: number): void {
+  const o = t * V;
+  let max = -Infinity;
+  for (let j = 0; j < V; j++) max = Math.max(max, logits[o + j] as number);
+  let z = 0;
+  for (let j = 0; j < V; j++) z += Math.exp((logits[o + j] as number) - max);
+  const lz = max + Math.log(z);
+  for (let j = 0; j < V; j++) out[o + j] = (logits[o + j] as number) - lz;
 }
 
 export function describe(e: unknown): string {
