@@ -4,13 +4,11 @@
 // a locked token across the panels, compares two variants with shared and separate scales, profiles
 // and exports a trace (validated) and a PNG. Screenshots go to test-results/app-*.png. Skips only
 // when Chromium is absent outside CI; in CI that is a failure.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/build.mjs';
-import { serveApp, type WebHost } from '../../scripts/web.mjs';
+import { ARTIFACTS, openApp, ROOT, RUN_MS, skipBrowser, type AppHarness } from './app-harness.js';
 import { validateTrace } from '../unit/trace-validate.js';
 import { expectedWeights, parseConfig } from '../../shaders/index.js';
 
@@ -21,20 +19,13 @@ declare global {
   }
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test-results');
-const ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--no-first-run'];
-const skip = !existsSync(CHROMIUM) && !process.env['CI'];
-/** Generation + analysis of a few tokens on SwiftShader takes tens of seconds. */
-const RUN_MS = 240_000;
 
-describe.skipIf(skip)('the app in Chromium through the web host', () => {
-  let work = '';
-  let server: WebHost | null = null;
-  let browser: Browser | null = null;
+describe.skipIf(skipBrowser)('the app in Chromium through the web host', () => {
+  let app: AppHarness | null = null;
   let page: Page;
-  const log: string[] = [];
+  let log: string[] = [];
+  let work = '';
+  let url = '';
 
   const shot = async (name: string): Promise<void> => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -46,25 +37,17 @@ describe.skipIf(skip)('the app in Chromium through the web host', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (CI needs it: .ci/run installs it)`);
-    work = mkdtempSync(join(tmpdir(), 'regla-app-'));
-    const site = await buildRenderer(join(work, 'renderer'));
-    server = await serveApp({ renderer: site });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+    app = await openApp('app');
+    ({ page, log, work } = app);
+    url = app.url;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('opens with every bundled sample listed and the ReGLA sample loaded, no setup', async () => {
-    await page.goto(`${server?.url}/?debug`);
+    await page.goto(`${url}/?debug`);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
     expect(await page.getAttribute('body', 'data-state'), log.join('\n')).toBe('ready');
     const options = await page.locator('[data-testid=model-select] option').allTextContents();

@@ -5,19 +5,13 @@
 // tokens, selection, panel, readout and legends are shown. Then the same bundle with its model's
 // weights hash altered, dropped on the window: a mismatch warning, the banner, and the recorded
 // results still drawn (effective attention computed from the recorded dumps).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { chromium, type Browser, type FileChooser, type Page } from 'playwright-core';
+import { type FileChooser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/build.mjs';
-import { serveApp, type WebHost } from '../../scripts/web.mjs';
+import { openApp, RUN_MS, skipBrowser, type AppHarness } from './app-harness.js';
 import { decodeSession, encodeSession } from '../../renderer/session/bundle.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--no-first-run'];
-const skip = !existsSync(CHROMIUM) && !process.env['CI'];
-const RUN_MS = 240_000;
 
 /** What the view shows: the facts a restored session must reproduce. */
 interface View {
@@ -32,12 +26,12 @@ interface View {
   legends: string[];
 }
 
-describe.skipIf(skip)('session bundles in Chromium through the web host', () => {
-  let work = '';
-  let server: WebHost | null = null;
-  let browser: Browser | null = null;
+describe.skipIf(skipBrowser)('session bundles in Chromium through the web host', () => {
+  let app: AppHarness | null = null;
   let page: Page;
-  const log: string[] = [];
+  let log: string[] = [];
+  let work = '';
+  let url = '';
   let saved = '';
   let before: View;
 
@@ -93,26 +87,18 @@ describe.skipIf(skip)('session bundles in Chromium through the web host', () => 
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (CI needs it: .ci/run installs it)`);
-    work = mkdtempSync(join(tmpdir(), 'regla-bundle-e2e-'));
-    const site = await buildRenderer(join(work, 'renderer'));
-    server = await serveApp({ renderer: site });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+    app = await openApp('bundle');
+    ({ page, log, work } = app);
+    url = app.url;
     page.on('filechooser', (c) => nextChooser?.(c));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('generates on the ReGLA sample, locks a token, picks layer 2 / head 1 on the gates panel', async () => {
-    await page.goto(`${server?.url}/`);
+    await page.goto(`${url}/`);
     await ready();
     await page.fill('[data-testid=prompt]', 'It was the best of times');
     await page.fill('[data-testid=max-tokens]', '6');

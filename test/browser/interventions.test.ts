@@ -7,21 +7,13 @@
 // the intervened run's own per-token log p (its analysis prefill) is the intervened twin's. Then the
 // capture export of the intervened run lists the intervention, and "Compare these two" opens Compare
 // with both runs labelled. Screenshots go to test-results/interventions-*.png.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Download, type Page } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/build.mjs';
-import { serveApp, type WebHost } from '../../scripts/web.mjs';
+import { ARTIFACTS, openApp, ROOT, RUN_MS, skipBrowser, type AppHarness } from './app-harness.js';
 import { cpuState, forward64, parseConfig, readSafetensors, type Intervention } from '../../shaders/index.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test-results');
-const ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--no-first-run'];
-const skip = !existsSync(CHROMIUM) && !process.env['CI'];
-const RUN_MS = 240_000;
 const TOL = 1e-3;
 const FORCE_R0: Intervention = { kind: 'force_r', layers: 'all', value: 0 };
 
@@ -53,12 +45,11 @@ function twinLogprobs(ids: readonly number[], list: readonly Intervention[]): Fl
   return out;
 }
 
-describe.skipIf(skip)('interventions in the app (Chromium through the web host)', () => {
-  let work = '';
-  let server: WebHost | null = null;
-  let browser: Browser | null = null;
+describe.skipIf(skipBrowser)('interventions in the app (Chromium through the web host)', () => {
+  let app: AppHarness | null = null;
   let page: Page;
-  const log: string[] = [];
+  let log: string[] = [];
+  let url = '';
   let baseline: RunInfo;
   let intervened: RunInfo;
 
@@ -79,24 +70,16 @@ describe.skipIf(skip)('interventions in the app (Chromium through the web host)'
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (CI needs it: .ci/run installs it)`);
-    work = mkdtempSync(join(tmpdir(), 'regla-int-'));
-    const site = await buildRenderer(join(work, 'renderer'));
-    server = await serveApp({ renderer: site });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
-    await page.goto(`${server.url}/`);
+    app = await openApp('interventions', { viewport: { width: 1440, height: 1000 } });
+    ({ page, log } = app);
+    url = app.url;
+    await page.goto(`${url}/`);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
     expect(await page.getAttribute('body', 'data-state'), log.join('\n')).toBe('ready');
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('generates the baseline greedily (6 tokens, temperature 0)', async () => {

@@ -5,20 +5,12 @@
 // token equals the run's dump (read through the ?debug store hook), the derived ones their
 // formula. "Open in …" jumps to the panel with the selection set and rings it; GLA run on the same
 // text shows the same step beside ReGLA. Screenshots: test-results/tour-*.png.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/build.mjs';
-import { serveApp, type WebHost } from '../../scripts/web.mjs';
+import { ARTIFACTS, openApp, RUN_MS, skipBrowser, type AppHarness } from './app-harness.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test-results');
-const ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--no-first-run'];
-const skip = !existsSync(CHROMIUM) && !process.env['CI'];
-const RUN_MS = 240_000;
 const STEP_IDS = ['projections', 'features', 'gate', 'state', 'readout', 'norm', 'output', 'chunked', 'cost'];
 /** Tap points whose rows are per kv head (the others per query head). */
 const KV_POINTS = ['gate.a', 'gate.c', 'gate.logA', 'phi.k'];
@@ -80,12 +72,11 @@ async function checkCaptured(page: Page, s: Shown): Promise<number> {
   return n;
 }
 
-describe.skipIf(skip)('the guided tour in Chromium through the web host', () => {
-  let work = '';
-  let server: WebHost | null = null;
-  let browser: Browser | null = null;
+describe.skipIf(skipBrowser)('the guided tour in Chromium through the web host', () => {
+  let app: AppHarness | null = null;
   let page: Page;
-  const log: string[] = [];
+  let log: string[] = [];
+  let url = '';
   const shot = async (name: string): Promise<void> => {
     mkdirSync(ARTIFACTS, { recursive: true });
     // The step's fade-in (CSS, ~0.5 s for the last text chunk) finished: screenshots show the settled view.
@@ -95,25 +86,17 @@ describe.skipIf(skip)('the guided tour in Chromium through the web host', () => 
   let runId = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}`);
-    work = mkdtempSync(join(tmpdir(), 'regla-tour-'));
-    const site = await buildRenderer(join(work, 'renderer'));
-    server = await serveApp({ renderer: site });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
-    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+    app = await openApp('tour');
+    ({ page, log } = app);
+    url = app.url;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('loads the ReGLA sample and generates a few tokens', async () => {
-    await page.goto(`${server?.url}/?debug`);
+    await page.goto(`${url}/?debug`);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
     expect(await page.getAttribute('body', 'data-state'), log.join('\n')).toBe('ready');
     expect(await page.inputValue('[data-testid=model-select]')).toBe('sample:regla');
