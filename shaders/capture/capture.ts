@@ -206,6 +206,18 @@ function numbersOf(v: Float32Array | Uint32Array, start: number, n: number): num
  * Per-token values [rows][cols] in one row-major typed array (a copy, not a view of the readback):
  * cheap to collect at any T, ready for plots; JSON.stringify writes nested rows.
  */
+const HEADS: number[][] = [];
+
+/** [0, 1, …, H − 1] (shared; never mutated). */
+function allHeads(H: number): readonly number[] {
+  let h = HEADS[H];
+  if (!h) {
+    h = Array.from({ length: H }, (_, i) => i);
+    HEADS[H] = h;
+  }
+  return h;
+}
+
 /** Bytes of staging buffers one Capture keeps at most (overlap). */
 const STAGING_MAX_BYTES = 64 << 20;
 
@@ -591,83 +603,95 @@ export class Capture {
   /** The records of `batch` from its outputs read back into `words` at `offsets`. */
   private build(batch: readonly Pending[], words: Uint32Array, offsets: ReadonlyMap<Tensor, number>): CaptureRecord[] {
     const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
-    const perHead = (v: number[], width: number, col: number, H: number): number[] => Array.from({ length: H }, (_, h) => v[h * width + col] as number);
-    const matrix = (v: number[], rows: number, cols: number): number[][] => Array.from({ length: rows }, (_, r) => v.slice(r * cols, (r + 1) * cols));
-    return batch.map((p) => {
-      const out: CaptureRecord = { layer: p.site.layer, point: p.point, pos0: p.site.pos0, T: p.site.T, tokens: { ...p.span } };
-      const H = p.heads;
-      // The heads filter applies to per-head axes (not to [T, features] rows read as one head).
-      const keep = p.perHead && this.headFilter ? this.headFilter.filter((h) => h < H) : null;
-      const pick = <X>(v: X[]): X[] => (keep ? keep.map((h) => v[h] as X) : v);
-      if (keep) out.heads = keep;
-      const f = p.fused;
-      const base = f ? (offsets.get(f.t) ?? 0) : 0;
-      const L = f?.layout;
-      const u32At = (o: number, n: number): number[] => numbersOf(words, base + o, n);
-      if (p.hist && L?.hist) {
-        const B = p.hist.bins;
-        const W = B + 3;
-        const v = u32At(L.hist.offset, H * W);
-        out.histogram = {
-          lo: p.hist.lo,
-          hi: p.hist.hi,
-          scale: p.hist.scale ?? 'linear',
-          value: p.hist.value ?? 'identity',
-          counts: pick(Array.from({ length: H }, (_, h) => v.slice(h * W, h * W + B))),
-          under: pick(perHead(v, W, B, H)),
-          over: pick(perHead(v, W, B + 1, H)),
-          nan: pick(perHead(v, W, B + 2, H)),
-        };
+    const out: CaptureRecord[] = [];
+    for (const p of batch) out.push(this.record(p, words, floats, offsets));
+    return out;
+  }
+
+  /** One record (plain loops over the typed views: this runs for every record of every collect). */
+  private record(p: Pending, words: Uint32Array, floats: Float32Array, offsets: ReadonlyMap<Tensor, number>): CaptureRecord {
+    const out: CaptureRecord = { layer: p.site.layer, point: p.point, pos0: p.site.pos0, T: p.site.T, tokens: { ...p.span } };
+    const H = p.heads;
+    // The heads filter applies to per-head axes (not to [T, features] rows read as one head).
+    const keep = p.perHead && this.headFilter ? this.headFilter.filter((h) => h < H) : null;
+    if (keep) out.heads = keep;
+    const heads = keep ?? allHeads(H);
+    /** Per kept head h: f(v[at + h·width]) (the value itself without f). */
+    const col = (v: ArrayLike<number>, at: number, width: number, f?: (x: number) => number): number[] => {
+      const r: number[] = [];
+      for (const h of heads) {
+        const x = v[at + h * width] as number;
+        r.push(f ? f(x) : x);
       }
-      if (p.sat && L?.sat) {
-        const W = L.sat.width;
-        const v = u32At(L.sat.offset, H * W);
-        out.saturation = p.sat.map((e, k) => ({ ...e, low: pick(perHead(v, W, 2 * k, H)), high: pick(perHead(v, W, 2 * k + 1, H)), count: p.count }));
+      return r;
+    };
+    const f = p.fused;
+    const base = f ? (offsets.get(f.t) ?? 0) : 0;
+    const L = f?.layout;
+    if (p.hist && L?.hist) {
+      const B = p.hist.bins;
+      const W = B + 3;
+      const at = base + L.hist.offset;
+      out.histogram = {
+        lo: p.hist.lo,
+        hi: p.hist.hi,
+        scale: p.hist.scale ?? 'linear',
+        value: p.hist.value ?? 'identity',
+        counts: heads.map((h) => numbersOf(words, at + h * W, B)),
+        under: col(words, at + B, W),
+        over: col(words, at + B + 1, W),
+        nan: col(words, at + B + 2, W),
+      };
+    }
+    if (p.sat && L?.sat) {
+      const W = L.sat.width;
+      const at = base + L.sat.offset;
+      out.saturation = p.sat.map((e, k) => ({ ...e, low: col(words, at + 2 * k, W), high: col(words, at + 2 * k + 1, W), count: p.count }));
+    }
+    if (L?.moments !== undefined && p.norm) {
+      out.stateNorm = col(finishSums(floats, base + L.moments, L.chunks, L.H), 1, 2, (s) => Math.fround(Math.sqrt(s)));
+    } else if (L && (L.moments !== undefined || L.proxies !== undefined)) {
+      const n = Math.max(1, p.count);
+      const perN = (s: number): number => s / n;
+      const m = L.moments !== undefined ? finishSums(floats, base + L.moments, L.chunks, L.H) : null;
+      const mean = m ? col(m, 0, 2, perN) : [];
+      const means: MeansRecord = { count: p.count, mean, meanSq: m ? col(m, 1, 2, perN) : [] };
+      if (p.alpha) means.memoryLength = mean.map((a) => 1 / (1 - a));
+      if (L.proxies !== undefined) {
+        means.gOneMinusG = col(finishSums(floats, base + L.proxies, L.chunks, L.H), 0, 2, perN);
+        const d = p.dFdg;
+        if (d?.layout.proxies !== undefined) means.dFdg = col(finishSums(floats, (offsets.get(d.t) ?? 0) + d.layout.proxies, d.layout.chunks, d.layout.H), 1, 2, perN);
       }
-      if (L?.moments !== undefined && p.norm) {
-        const m = finishSums(floats, base + L.moments, L.chunks, L.H);
-        out.stateNorm = pick(Array.from({ length: H }, (_, h) => Math.fround(Math.sqrt(m[2 * h + 1] as number))));
-      } else if (L && (L.moments !== undefined || L.proxies !== undefined)) {
-        const n = Math.max(1, p.count);
-        const m = L.moments !== undefined ? Array.from(finishSums(floats, base + L.moments, L.chunks, L.H)) : null;
-        const mean = m ? perHead(m, 2, 0, H).map((s) => s / n) : [];
-        const means: MeansRecord = { count: p.count, mean: pick(mean), meanSq: m ? pick(perHead(m, 2, 1, H).map((s) => s / n)) : [] };
-        if (p.alpha) means.memoryLength = pick(mean.map((a) => 1 / (1 - a)));
-        if (L.proxies !== undefined) {
-          const g = Array.from(finishSums(floats, base + L.proxies, L.chunks, L.H));
-          means.gOneMinusG = pick(perHead(g, 2, 0, H).map((s) => s / n));
-          const d = p.dFdg;
-          if (d?.layout.proxies !== undefined) {
-            const gd = Array.from(finishSums(floats, (offsets.get(d.t) ?? 0) + d.layout.proxies, d.layout.chunks, d.layout.H));
-            means.dFdg = pick(perHead(gd, 2, 1, H).map((s) => s / n));
-          }
-        }
-        out.means = means;
-      }
-      if (p.tokenState) out.tokenStateNorm = TokenMatrix.of(floats, offsets.get(p.tokenState) ?? 0, p.rows, H, keep);
-      if (L?.rowNorms !== undefined) out.tokenNorm = TokenMatrix.of(floats, base + L.rowNorms, p.rows, H, keep);
-      if (L?.entropy !== undefined && L.zeros !== undefined) {
-        const zeros = u32At(L.zeros, H);
-        const entropy = floats.subarray(base + L.entropy, base + L.entropy + p.rows * H);
-        const sums = Array.from(headSums(entropy, p.rows, H));
-        const n = p.rows * L.D;
-        out.phiZeros = pick(zeros);
-        out.phiSparsity = pick(zeros.map((z) => z / Math.max(1, n)));
-        out.phiEntropy = pick(sums.map((s) => s / Math.max(1, p.rows)));
-        out.tokenEntropy = TokenMatrix.of(entropy, 0, p.rows, H, keep);
-      }
-      if (p.topk) {
-        const k = p.topk.k;
-        out.topk = { k, ids: TokenMatrix.of(words, offsets.get(p.topk.ids) ?? 0, p.rows, k), values: TokenMatrix.of(floats, offsets.get(p.topk.values) ?? 0, p.rows, k) };
-      }
-      if (L?.channels !== undefined) {
-        const sums = finishChannels(floats, base + L.channels.offset, L.channels.blocks, H, L.D);
-        const mean = matrix(Array.from(sums, (s) => s / Math.max(1, p.rows)), H, L.D);
-        out.channelMeanAlpha = pick(mean);
-        out.channelMemoryLength = pick(mean.map((row) => row.map((a) => 1 / (1 - a))));
-      }
-      return out;
-    });
+      out.means = means;
+    }
+    if (p.tokenState) out.tokenStateNorm = TokenMatrix.of(floats, offsets.get(p.tokenState) ?? 0, p.rows, H, keep);
+    if (L?.rowNorms !== undefined) out.tokenNorm = TokenMatrix.of(floats, base + L.rowNorms, p.rows, H, keep);
+    if (L?.entropy !== undefined && L.zeros !== undefined) {
+      const entropy = floats.subarray(base + L.entropy, base + L.entropy + p.rows * H);
+      const n = Math.max(1, p.rows * L.D);
+      const rows = Math.max(1, p.rows);
+      out.phiZeros = col(words, base + L.zeros, 1);
+      out.phiSparsity = col(words, base + L.zeros, 1, (z) => z / n);
+      out.phiEntropy = col(headSums(entropy, p.rows, H), 0, 1, (s) => s / rows);
+      out.tokenEntropy = TokenMatrix.of(entropy, 0, p.rows, H, keep);
+    }
+    if (p.topk) {
+      const k = p.topk.k;
+      out.topk = { k, ids: TokenMatrix.of(words, offsets.get(p.topk.ids) ?? 0, p.rows, k), values: TokenMatrix.of(floats, offsets.get(p.topk.values) ?? 0, p.rows, k) };
+    }
+    if (L?.channels !== undefined) {
+      const D = L.D;
+      const sums = finishChannels(floats, base + L.channels.offset, L.channels.blocks, H, D);
+      const rows = Math.max(1, p.rows);
+      const mean = heads.map((h) => {
+        const r: number[] = [];
+        for (let d = 0; d < D; d++) r.push((sums[h * D + d] as number) / rows);
+        return r;
+      });
+      out.channelMeanAlpha = mean;
+      out.channelMemoryLength = mean.map((row) => row.map((a) => 1 / (1 - a)));
+    }
+    return out;
   }
 
   /** Drops everything not yet collected; the tap becomes a no-op. */
