@@ -526,6 +526,17 @@ export class Capture {
     if (total > 0) {
       buf = pool.acquire(total * 4);
       if (!buf) return;
+      // The copy goes on the queue now (its own submit), behind the work that wrote the outputs.
+      try {
+        const device = this.ctx.device;
+        const enc = device.createCommandEncoder({ label: 'capture.staging' });
+        for (const t of tensors) enc.copyBufferToBuffer(t.buffer, t.byteOffset, buf.buffer, (offsets.get(t) as number) * 4, t.size * 4);
+        if (!this.ctx.lost) device.queue.submit([enc.finish()]);
+      } catch {
+        // Never fail the submit that called us: these records stay pending; collect() reads them.
+        pool.release(buf);
+        return;
+      }
     }
     this.pending = this.pending.slice(n);
     this.sealed += batch.length;
@@ -533,10 +544,6 @@ export class Capture {
       this.groups.push(Promise.resolve().then(() => this.built(batch, new Uint32Array(0), offsets)));
       return;
     }
-    const device = this.ctx.device;
-    const enc = device.createCommandEncoder({ label: 'capture.staging' });
-    for (const t of tensors) enc.copyBufferToBuffer(t.buffer, t.byteOffset, buf.buffer, (offsets.get(t) as number) * 4, t.size * 4);
-    if (!this.ctx.lost) device.queue.submit([enc.finish()]);
     // Recycled by the context only at its next submit, which the queue runs after this copy.
     for (const t of tensors) t.dispose();
     const read = pool.read(buf, total * 4);
