@@ -67,6 +67,11 @@ export interface CaptureOptions {
    * false: collect() reads everything in one transfer and builds every record then. Same records.
    */
   overlap?: boolean;
+  /**
+   * overlap: bytes of staging buffers in flight at most (default 64 MiB). A group that does not fit
+   * waits for a later submit (joined with the next) or for collect(), which reads it in one transfer.
+   */
+  stagingBytes?: number;
 }
 
 export interface HistogramRecord {
@@ -218,7 +223,7 @@ function allHeads(H: number): readonly number[] {
   return h;
 }
 
-/** Bytes of staging buffers one Capture keeps at most (overlap). */
+/** Bytes of staging buffers one Capture keeps at most (overlap; CaptureOptions.stagingBytes). */
 const STAGING_MAX_BYTES = 64 << 20;
 
 /** One group's records, or why it has none. */
@@ -314,7 +319,9 @@ export class Capture {
     if (o.overlap ?? true) {
       // A few buffers reused group after group (a layer's outputs at T = 2048, hidden 768: < 1 MiB);
       // at the cap a group waits for a later submit or for collect() instead.
-      this.pool = new StagingPool(ctx.device, { buffers: 0, bufferBytes: 1 << 20, maxBytes: STAGING_MAX_BYTES, label: `${ctx.label}:capture` });
+      const maxBytes = o.stagingBytes ?? STAGING_MAX_BYTES;
+      if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new ShapeError('capture.stagingBytes', `must be an integer ≥ 0, got ${maxBytes}`);
+      this.pool = new StagingPool(ctx.device, { buffers: 0, bufferBytes: Math.min(1 << 20, Math.max(256, maxBytes)), maxBytes, label: `${ctx.label}:capture` });
       this.unsubscribe = ctx.onSubmit(() => this.seal());
     } else {
       this.pool = null;
