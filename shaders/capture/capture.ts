@@ -1,10 +1,14 @@
 // Capture (spec §3.5): a Tap that, per observed tensor, enqueues the capture reductions (histograms,
 // saturation counts, per-head means, gate-gradient proxies, state norms, and per token: ‖S_t‖, ‖o_t‖,
-// φ entropy, logits top-k; per channel: mean α) into tensors it owns, and collect() which reads them
-// all back in one transfer as plain records. Nothing is read back while the forward pass is encoded,
-// and the model's own tensors are only read, never written. Quantities that are off cost nothing.
+// φ entropy, logits top-k; per channel: mean α) into tensors it owns, and collect() which returns them
+// as plain records. With `overlap` (default), every submit of the context (the forward submits each
+// layer at T > 1) copies the outputs enqueued so far into a staging buffer (StagingPool), maps it and
+// builds those records as soon as the map resolves, while the GPU runs later layers; collect() then
+// only finishes the last group. Without it, collect() reads everything back in one transfer. The
+// model's own tensors are only read, never written. Quantities that are off cost nothing.
 
 import type { GpuContext } from '../gpu/context.js';
+import { StagingPool, type StagingBuffer } from '../gpu/staging.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { Tap, TapPoint, TapSite } from '../model/model.js';
 import { ShapeError } from '../errors.js';
@@ -58,6 +62,16 @@ export interface CaptureOptions {
   topk?: number;
   /** 'phiStats': entries ≤ this count as zero (default 1e-6). */
   phiZero?: number;
+  /**
+   * Read back and build each submitted group of records while the GPU runs later work (default true);
+   * false: collect() reads everything in one transfer and builds every record then. Same records.
+   */
+  overlap?: boolean;
+  /**
+   * overlap: bytes of staging buffers in flight at most (default 64 MiB). A group that does not fit
+   * waits for a later submit (joined with the next) or for collect(), which reads it in one transfer.
+   */
+  stagingBytes?: number;
 }
 
 export interface HistogramRecord {
@@ -197,6 +211,27 @@ function numbersOf(v: Float32Array | Uint32Array, start: number, n: number): num
  * Per-token values [rows][cols] in one row-major typed array (a copy, not a view of the readback):
  * cheap to collect at any T, ready for plots; JSON.stringify writes nested rows.
  */
+const HEADS: number[][] = [];
+
+/** [0, 1, …, H − 1] (shared; never mutated). */
+function allHeads(H: number): readonly number[] {
+  let h = HEADS[H];
+  if (!h) {
+    h = Array.from({ length: H }, (_, i) => i);
+    HEADS[H] = h;
+  }
+  return h;
+}
+
+/** Bytes of staging buffers one Capture keeps at most (overlap; CaptureOptions.stagingBytes). */
+const STAGING_MAX_BYTES = 64 << 20;
+
+/** One group's records, or why it has none. */
+interface Built {
+  records: CaptureRecord[];
+  error?: unknown;
+}
+
 export class TokenMatrix<A extends Float32Array | Uint32Array = Float32Array> {
   constructor(
     readonly rows: number,
@@ -247,6 +282,11 @@ export class Capture {
   private heldA: { record: Pending; a: Tensor } | null = null;
   private replay: ReplayInputs | null = null;
   private disposed = false;
+  /** overlap: staging buffers for the groups' read-backs, and the context's submit hook. */
+  private readonly pool: StagingPool | null;
+  private readonly unsubscribe: () => void;
+  /** overlap: groups copied to staging, in tap order; each settles with its records or an error. */
+  private groups: Array<Promise<Built>> = [];
 
   constructor(
     private readonly ctx: GpuContext,
@@ -276,12 +316,34 @@ export class Capture {
     this.topk = o.topk ?? 5;
     if (!Number.isInteger(this.topk) || this.topk < 1 || this.topk > MAX_TOP_K) throw new ShapeError('capture.topk', `k must be an integer in 1..${MAX_TOP_K}, got ${this.topk}`);
     this.phiZero = o.phiZero ?? 1e-6;
+    if (o.overlap ?? true) {
+      // A few buffers reused group after group (a layer's outputs at T = 2048, hidden 768: < 1 MiB);
+      // at the cap a group waits for a later submit or for collect() instead.
+      const maxBytes = o.stagingBytes ?? STAGING_MAX_BYTES;
+      if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new ShapeError('capture.stagingBytes', `must be an integer ≥ 0, got ${maxBytes}`);
+      this.pool = new StagingPool(ctx.device, { buffers: 0, bufferBytes: Math.min(1 << 20, Math.max(256, maxBytes)), maxBytes, label: `${ctx.label}:capture` });
+      this.unsubscribe = ctx.onSubmit(() => this.seal());
+    } else {
+      this.pool = null;
+      this.unsubscribe = () => undefined;
+    }
   }
 
-  /** Records enqueued and not yet collected. */
+  /** Records enqueued and not yet collected (those already read back in the background included). */
   get size(): number {
-    return this.pending.length;
+    return this.pending.length + this.sealed;
   }
+
+  /**
+   * Of `size`, the records already copied out for a background read-back (overlap; 0 without): their
+   * GPU tensors are released, their staging buffers mapped, and they are built as the maps resolve.
+   */
+  get readingBack(): number {
+    return this.sealed;
+  }
+
+  /** Records in `groups`. */
+  private sealed = 0;
 
   /** Absolute positions of the block inside the token range, or null when none is. */
   private spanOf(site: TapSite): Range | null {
@@ -427,28 +489,120 @@ export class Capture {
 
   private static tensorsOf(p: Pending): Tensor[] {
     // dFdg is another record's fused output (gate.c's): that record owns it.
-    return [p.fused?.t, p.tokenState, p.topk?.ids, p.topk?.values].filter((t): t is Tensor => t !== undefined);
+    const out: Tensor[] = [];
+    if (p.fused) out.push(p.fused.t);
+    if (p.tokenState) out.push(p.tokenState);
+    if (p.topk) out.push(p.topk.ids, p.topk.values);
+    return out;
   }
 
-  /** Reads every record enqueued so far back in one transfer, releases their tensors, and returns them. */
+  /** The outputs of `batch` laid end to end: each tensor once, its word offset, and the words in all. */
+  private static layoutOf(batch: readonly Pending[]): { tensors: Tensor[]; offsets: Map<Tensor, number>; total: number } {
+    const offsets = new Map<Tensor, number>();
+    const tensors: Tensor[] = [];
+    let total = 0;
+    for (const p of batch) {
+      for (const t of Capture.tensorsOf(p)) {
+        if (offsets.has(t)) continue;
+        offsets.set(t, total);
+        tensors.push(t);
+        total += t.size;
+      }
+    }
+    return { tensors, offsets, total };
+  }
+
+  /**
+   * After a submit of the context (everything enqueued so far is on the GPU queue): copies the pending
+   * records' outputs into one staging buffer, submits that copy, releases the outputs and builds the
+   * records when the map resolves. A gate.a record still waiting for gate.c's pass (its dFdg) stays
+   * pending with everything after it; so does all of it when the pool is at its cap.
+   */
+  private seal(): void {
+    const pool = this.pool;
+    if (!pool || this.disposed || this.pending.length === 0) return;
+    let n = this.pending.length;
+    if (this.heldA) {
+      const i = this.pending.indexOf(this.heldA.record);
+      if (i >= 0) n = i;
+    }
+    if (n === 0) return;
+    const batch = this.pending.slice(0, n);
+    const { tensors, offsets, total } = Capture.layoutOf(batch);
+    let buf: StagingBuffer | null = null;
+    if (total > 0) {
+      buf = pool.acquire(total * 4);
+      if (!buf) return;
+      // The copy goes on the queue now (its own submit), behind the work that wrote the outputs.
+      try {
+        const device = this.ctx.device;
+        const enc = device.createCommandEncoder({ label: 'capture.staging' });
+        for (const t of tensors) enc.copyBufferToBuffer(t.buffer, t.byteOffset, buf.buffer, (offsets.get(t) as number) * 4, t.size * 4);
+        if (!this.ctx.lost) device.queue.submit([enc.finish()]);
+      } catch {
+        // Never fail the submit that called us: these records stay pending; collect() reads them.
+        pool.release(buf);
+        return;
+      }
+    }
+    this.pending = this.pending.slice(n);
+    this.sealed += batch.length;
+    if (!buf) {
+      this.groups.push(Promise.resolve().then(() => this.built(batch, new Uint32Array(0), offsets)));
+      return;
+    }
+    // Recycled by the context only at its next submit, which the queue runs after this copy.
+    for (const t of tensors) t.dispose();
+    const read = pool.read(buf, total * 4);
+    this.groups.push(read.then((bytes) => this.built(batch, new Uint32Array(bytes), offsets)).catch((error: unknown) => ({ records: [], error })));
+  }
+
+  private built(batch: readonly Pending[], words: Uint32Array, offsets: ReadonlyMap<Tensor, number>): Built {
+    if (this.disposed) return { records: [] };
+    try {
+      return { records: this.build(batch, words, offsets) };
+    } catch (error) {
+      return { records: [], error };
+    }
+  }
+
+  /**
+   * Every record enqueued so far, in tap order, and releases their tensors. With overlap most were read
+   * back and built during the forward pass; the rest are read here.
+   */
   async collect(): Promise<CaptureRecord[]> {
     this.heldA = null;
     this.replay = null;
-    const pending = this.pending;
+    if (this.pool && !this.disposed && !this.ctx.lost) {
+      this.ctx.flush(); // seals what is pending through the submit hook
+      this.seal(); // nothing was left to submit, or the hook had kept records back
+    }
+    const groups = this.groups;
+    this.groups = [];
+    this.sealed = 0;
+    const rest = this.pending;
     this.pending = [];
-    const tensors = [...new Set(pending.flatMap(Capture.tensorsOf))];
-    const total = tensors.reduce((a, t) => a + t.size, 0);
-    const offsets = new Map<Tensor, number>();
+    const done = await Promise.all(groups);
+    const failed = done.find((g) => g.error !== undefined);
+    if (failed) {
+      for (const p of rest) for (const t of Capture.tensorsOf(p)) t.dispose();
+      if (this.ctx.lost) throw await this.ctx.whenLost;
+      throw failed.error;
+    }
+    const records: CaptureRecord[] = [];
+    for (const g of done) for (const r of g.records) records.push(r);
+    if (rest.length > 0) for (const r of await this.readAll(rest)) records.push(r);
+    return records;
+  }
+
+  /** Reads the outputs of `batch` back in one transfer, releases them, and builds its records. */
+  private async readAll(batch: readonly Pending[]): Promise<CaptureRecord[]> {
+    const { tensors, offsets, total } = Capture.layoutOf(batch);
     let words: Uint32Array = new Uint32Array(0);
     if (total > 0) {
       const all = this.ctx.tensor([total], 'u32', 'capture.readback');
       try {
-        let at = 0;
-        for (const t of tensors) {
-          offsets.set(t, at);
-          this.ctx.copy(t, all, 0, at, t.size);
-          at += t.size;
-        }
+        for (const t of tensors) this.ctx.copy(t, all, 0, offsets.get(t) as number, t.size);
         for (const t of tensors) t.dispose();
         const r = await this.ctx.read(all);
         words = r instanceof Uint32Array ? r : new Uint32Array(r.buffer, r.byteOffset, r.length);
@@ -457,92 +611,115 @@ export class Capture {
         for (const t of tensors) if (!t.disposed) t.dispose();
       }
     }
+    return this.build(batch, words, offsets);
+  }
+
+  /** The records of `batch` from its outputs read back into `words` at `offsets`. */
+  private build(batch: readonly Pending[], words: Uint32Array, offsets: ReadonlyMap<Tensor, number>): CaptureRecord[] {
     const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
-    const perHead = (v: number[], width: number, col: number, H: number): number[] => Array.from({ length: H }, (_, h) => v[h * width + col] as number);
-    const matrix = (v: number[], rows: number, cols: number): number[][] => Array.from({ length: rows }, (_, r) => v.slice(r * cols, (r + 1) * cols));
-    return pending.map((p) => {
-      const out: CaptureRecord = { layer: p.site.layer, point: p.point, pos0: p.site.pos0, T: p.site.T, tokens: { ...p.span } };
-      const H = p.heads;
-      // The heads filter applies to per-head axes (not to [T, features] rows read as one head).
-      const keep = p.perHead && this.headFilter ? this.headFilter.filter((h) => h < H) : null;
-      const pick = <X>(v: X[]): X[] => (keep ? keep.map((h) => v[h] as X) : v);
-      if (keep) out.heads = keep;
-      const f = p.fused;
-      const base = f ? (offsets.get(f.t) ?? 0) : 0;
-      const L = f?.layout;
-      const u32At = (o: number, n: number): number[] => numbersOf(words, base + o, n);
-      if (p.hist && L?.hist) {
-        const B = p.hist.bins;
-        const W = B + 3;
-        const v = u32At(L.hist.offset, H * W);
-        out.histogram = {
-          lo: p.hist.lo,
-          hi: p.hist.hi,
-          scale: p.hist.scale ?? 'linear',
-          value: p.hist.value ?? 'identity',
-          counts: pick(Array.from({ length: H }, (_, h) => v.slice(h * W, h * W + B))),
-          under: pick(perHead(v, W, B, H)),
-          over: pick(perHead(v, W, B + 1, H)),
-          nan: pick(perHead(v, W, B + 2, H)),
-        };
+    const out: CaptureRecord[] = [];
+    for (const p of batch) out.push(this.record(p, words, floats, offsets));
+    return out;
+  }
+
+  /** One record (plain loops over the typed views: this runs for every record of every collect). */
+  private record(p: Pending, words: Uint32Array, floats: Float32Array, offsets: ReadonlyMap<Tensor, number>): CaptureRecord {
+    const out: CaptureRecord = { layer: p.site.layer, point: p.point, pos0: p.site.pos0, T: p.site.T, tokens: { ...p.span } };
+    const H = p.heads;
+    // The heads filter applies to per-head axes (not to [T, features] rows read as one head).
+    const keep = p.perHead && this.headFilter ? this.headFilter.filter((h) => h < H) : null;
+    if (keep) out.heads = keep;
+    const heads = keep ?? allHeads(H);
+    /** Per kept head h: f(v[at + h·width]) (the value itself without f). */
+    const col = (v: ArrayLike<number>, at: number, width: number, f?: (x: number) => number): number[] => {
+      const r: number[] = [];
+      for (const h of heads) {
+        const x = v[at + h * width] as number;
+        r.push(f ? f(x) : x);
       }
-      if (p.sat && L?.sat) {
-        const W = L.sat.width;
-        const v = u32At(L.sat.offset, H * W);
-        out.saturation = p.sat.map((e, k) => ({ ...e, low: pick(perHead(v, W, 2 * k, H)), high: pick(perHead(v, W, 2 * k + 1, H)), count: p.count }));
+      return r;
+    };
+    const f = p.fused;
+    const base = f ? (offsets.get(f.t) ?? 0) : 0;
+    const L = f?.layout;
+    if (p.hist && L?.hist) {
+      const B = p.hist.bins;
+      const W = B + 3;
+      const at = base + L.hist.offset;
+      out.histogram = {
+        lo: p.hist.lo,
+        hi: p.hist.hi,
+        scale: p.hist.scale ?? 'linear',
+        value: p.hist.value ?? 'identity',
+        counts: heads.map((h) => numbersOf(words, at + h * W, B)),
+        under: col(words, at + B, W),
+        over: col(words, at + B + 1, W),
+        nan: col(words, at + B + 2, W),
+      };
+    }
+    if (p.sat && L?.sat) {
+      const W = L.sat.width;
+      const at = base + L.sat.offset;
+      out.saturation = p.sat.map((e, k) => ({ ...e, low: col(words, at + 2 * k, W), high: col(words, at + 2 * k + 1, W), count: p.count }));
+    }
+    if (L?.moments !== undefined && p.norm) {
+      out.stateNorm = col(finishSums(floats, base + L.moments, L.chunks, L.H), 1, 2, (s) => Math.fround(Math.sqrt(s)));
+    } else if (L && (L.moments !== undefined || L.proxies !== undefined)) {
+      const n = Math.max(1, p.count);
+      const perN = (s: number): number => s / n;
+      const m = L.moments !== undefined ? finishSums(floats, base + L.moments, L.chunks, L.H) : null;
+      const mean = m ? col(m, 0, 2, perN) : [];
+      const means: MeansRecord = { count: p.count, mean, meanSq: m ? col(m, 1, 2, perN) : [] };
+      if (p.alpha) means.memoryLength = mean.map((a) => 1 / (1 - a));
+      if (L.proxies !== undefined) {
+        means.gOneMinusG = col(finishSums(floats, base + L.proxies, L.chunks, L.H), 0, 2, perN);
+        const d = p.dFdg;
+        if (d?.layout.proxies !== undefined) means.dFdg = col(finishSums(floats, (offsets.get(d.t) ?? 0) + d.layout.proxies, d.layout.chunks, d.layout.H), 1, 2, perN);
       }
-      if (L?.moments !== undefined && p.norm) {
-        const m = finishSums(floats, base + L.moments, L.chunks, L.H);
-        out.stateNorm = pick(Array.from({ length: H }, (_, h) => Math.fround(Math.sqrt(m[2 * h + 1] as number))));
-      } else if (L && (L.moments !== undefined || L.proxies !== undefined)) {
-        const n = Math.max(1, p.count);
-        const m = L.moments !== undefined ? Array.from(finishSums(floats, base + L.moments, L.chunks, L.H)) : null;
-        const mean = m ? perHead(m, 2, 0, H).map((s) => s / n) : [];
-        const means: MeansRecord = { count: p.count, mean: pick(mean), meanSq: m ? pick(perHead(m, 2, 1, H).map((s) => s / n)) : [] };
-        if (p.alpha) means.memoryLength = pick(mean.map((a) => 1 / (1 - a)));
-        if (L.proxies !== undefined) {
-          const g = Array.from(finishSums(floats, base + L.proxies, L.chunks, L.H));
-          means.gOneMinusG = pick(perHead(g, 2, 0, H).map((s) => s / n));
-          const d = p.dFdg;
-          if (d?.layout.proxies !== undefined) {
-            const gd = Array.from(finishSums(floats, (offsets.get(d.t) ?? 0) + d.layout.proxies, d.layout.chunks, d.layout.H));
-            means.dFdg = pick(perHead(gd, 2, 1, H).map((s) => s / n));
-          }
-        }
-        out.means = means;
-      }
-      if (p.tokenState) out.tokenStateNorm = TokenMatrix.of(floats, offsets.get(p.tokenState) ?? 0, p.rows, H, keep);
-      if (L?.rowNorms !== undefined) out.tokenNorm = TokenMatrix.of(floats, base + L.rowNorms, p.rows, H, keep);
-      if (L?.entropy !== undefined && L.zeros !== undefined) {
-        const zeros = u32At(L.zeros, H);
-        const entropy = floats.subarray(base + L.entropy, base + L.entropy + p.rows * H);
-        const sums = Array.from(headSums(entropy, p.rows, H));
-        const n = p.rows * L.D;
-        out.phiZeros = pick(zeros);
-        out.phiSparsity = pick(zeros.map((z) => z / Math.max(1, n)));
-        out.phiEntropy = pick(sums.map((s) => s / Math.max(1, p.rows)));
-        out.tokenEntropy = TokenMatrix.of(entropy, 0, p.rows, H, keep);
-      }
-      if (p.topk) {
-        const k = p.topk.k;
-        out.topk = { k, ids: TokenMatrix.of(words, offsets.get(p.topk.ids) ?? 0, p.rows, k), values: TokenMatrix.of(floats, offsets.get(p.topk.values) ?? 0, p.rows, k) };
-      }
-      if (L?.channels !== undefined) {
-        const sums = finishChannels(floats, base + L.channels.offset, L.channels.blocks, H, L.D);
-        const mean = matrix(Array.from(sums, (s) => s / Math.max(1, p.rows)), H, L.D);
-        out.channelMeanAlpha = pick(mean);
-        out.channelMemoryLength = pick(mean.map((row) => row.map((a) => 1 / (1 - a))));
-      }
-      return out;
-    });
+      out.means = means;
+    }
+    if (p.tokenState) out.tokenStateNorm = TokenMatrix.of(floats, offsets.get(p.tokenState) ?? 0, p.rows, H, keep);
+    if (L?.rowNorms !== undefined) out.tokenNorm = TokenMatrix.of(floats, base + L.rowNorms, p.rows, H, keep);
+    if (L?.entropy !== undefined && L.zeros !== undefined) {
+      const entropy = floats.subarray(base + L.entropy, base + L.entropy + p.rows * H);
+      const n = Math.max(1, p.rows * L.D);
+      const rows = Math.max(1, p.rows);
+      out.phiZeros = col(words, base + L.zeros, 1);
+      out.phiSparsity = col(words, base + L.zeros, 1, (z) => z / n);
+      out.phiEntropy = col(headSums(entropy, p.rows, H), 0, 1, (s) => s / rows);
+      out.tokenEntropy = TokenMatrix.of(entropy, 0, p.rows, H, keep);
+    }
+    if (p.topk) {
+      const k = p.topk.k;
+      out.topk = { k, ids: TokenMatrix.of(words, offsets.get(p.topk.ids) ?? 0, p.rows, k), values: TokenMatrix.of(floats, offsets.get(p.topk.values) ?? 0, p.rows, k) };
+    }
+    if (L?.channels !== undefined) {
+      const D = L.D;
+      const sums = finishChannels(floats, base + L.channels.offset, L.channels.blocks, H, D);
+      const rows = Math.max(1, p.rows);
+      const mean = heads.map((h) => {
+        const r: number[] = [];
+        for (let d = 0; d < D; d++) r.push((sums[h * D + d] as number) / rows);
+        return r;
+      });
+      out.channelMeanAlpha = mean;
+      out.channelMemoryLength = mean.map((row) => row.map((a) => 1 / (1 - a)));
+    }
+    return out;
   }
 
   /** Drops everything not yet collected; the tap becomes a no-op. */
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
+    this.unsubscribe();
     this.replay = null;
     this.heldA = null;
     for (const p of this.pending) for (const t of Capture.tensorsOf(p)) t.dispose();
     this.pending = [];
+    // Groups still being read back: their buffers are destroyed as each map settles; results dropped.
+    this.groups = [];
+    this.sealed = 0;
+    this.pool?.destroy();
   }
 }

@@ -206,21 +206,31 @@ function treeSum(r: Float32Array, n: number): number {
   return n > 0 ? (r[0] as number) : 0;
 }
 
+/** Scratch lanes of the CPU finishes (single-threaded; never held across calls). */
+const LANES = new Float32Array(WG);
+
+/**
+ * The f32 sum the GPU forms of `count` values x[at + i·stride]: value i added to lane i mod WG (lanes
+ * start at +0, values in order), then the tree over the lanes.
+ */
+function laneTreeSum(x: ArrayLike<number>, at: number, stride: number, count: number): number {
+  const r = LANES;
+  const n = Math.min(count, WG);
+  for (let lid = 0; lid < n; lid++) {
+    let acc = 0;
+    for (let i = lid; i < count; i += WG) acc = Math.fround(acc + (x[at + i * stride] as number));
+    r[lid] = acc;
+  }
+  return treeSum(r, n);
+}
+
 /**
  * The finish of per-chunk partials (chunks, H, 2) starting at word `offset` of `words`, computed on
  * the CPU in f32 exactly as the GPU finish does (per-thread strided sums, then the same tree): [H·2].
  */
 export function finishSums(words: Float32Array, offset: number, chunks: number, H: number): Float32Array {
   const out = new Float32Array(H * 2);
-  const r = new Float32Array(WG);
-  const n = Math.min(chunks, WG);
-  for (let h = 0; h < H; h++) {
-    for (let k = 0; k < 2; k++) {
-      r.fill(0, 0, n);
-      for (let c = 0; c < chunks; c++) r[c % WG] = (r[c % WG] as number) + (words[offset + (c * H + h) * 2 + k] as number);
-      out[h * 2 + k] = treeSum(r, n);
-    }
-  }
+  for (let i = 0; i < H * 2; i++) out[i] = laneTreeSum(words, offset + i, H * 2, chunks);
   return out;
 }
 
@@ -230,20 +240,15 @@ export function finishSums(words: Float32Array, offset: number, chunks: number, 
  */
 export function headSums(v: ArrayLike<number>, rows: number, H: number): Float32Array {
   const chunks = Math.ceil(rows / CHUNK);
-  const part = new Float32Array(Math.max(1, chunks) * H * 2);
-  const lanes = new Float32Array(H * WG); // lane l of head h at h·WG + l
+  const part = new Float32Array(Math.max(1, chunks) * H); // (chunks, H): the partials' Σ column
   for (let c = 0; c < chunks; c++) {
     const j0 = c * CHUNK;
-    const j1 = Math.min(rows, j0 + CHUNK);
-    lanes.fill(0);
-    for (let j = j0; j < j1; j++) {
-      const lid = (j - j0) % WG;
-      for (let h = 0; h < H; h++) lanes[h * WG + lid] = (lanes[h * WG + lid] as number) + (v[j * H + h] as number);
-    }
-    for (let h = 0; h < H; h++) part[(c * H + h) * 2] = treeSum(lanes.subarray(h * WG, (h + 1) * WG), Math.min(j1 - j0, WG));
+    const n = Math.min(rows, j0 + CHUNK) - j0;
+    for (let h = 0; h < H; h++) part[c * H + h] = laneTreeSum(v, j0 * H + h, H, n);
   }
-  const f = finishSums(part, 0, chunks, H);
-  return Float32Array.from({ length: H }, (_, h) => f[h * 2] as number);
+  const out = new Float32Array(H);
+  for (let h = 0; h < H; h++) out[h] = laneTreeSum(part, h, H, chunks);
+  return out;
 }
 
 export interface HistogramArgs extends Common {

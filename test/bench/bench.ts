@@ -479,6 +479,41 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     const capPairs: number[] = [];
     for (let i = 0; i < repeat; i++) capPairs.push((await prefillMs(sR, ids, withCapture, 1)).ms / (await prefillMs(sR, ids, {}, 1)).ms);
     const captureRatio = median(capPairs);
+    // collect() alone after the prefill, overlapped (default: groups read back and built while the GPU
+    // runs later layers) and with one read-back at collect() (overlap: false); and prefill + collect.
+    const collectTimes = async (overlap: boolean): Promise<{ collectMs: number; totalMs: number }> => {
+      const c: number[] = [];
+      const total: number[] = [];
+      for (let r = 0; r < repeat + 1; r++) {
+        await sR.reset();
+        await ctx.sync();
+        const capture = new Capture(ctx, { quantities: DEFAULT_QUANTITIES, overlap });
+        sR.tap = capture.tap;
+        try {
+          const t0 = now();
+          await sR.prefill(ids);
+          const t1 = now();
+          await capture.collect();
+          const t2 = now();
+          if (r > 0) {
+            c.push(t2 - t1);
+            total.push(t2 - t0);
+          }
+        } finally {
+          capture.dispose();
+          sR.tap = null;
+        }
+      }
+      return { collectMs: median(c), totalMs: median(total) };
+    };
+    const collectOverlap = await collectTimes(true);
+    const collectSerial = await collectTimes(false);
+    out['collectOverlap'] = collectOverlap;
+    out['collectNoOverlap'] = collectSerial;
+    console.log(
+      `T=${T}: capture collect() after prefill ${collectOverlap.collectMs.toFixed(3)} ms overlapped (prefill + collect ${collectOverlap.totalMs.toFixed(3)} ms), ` +
+        `${collectSerial.collectMs.toFixed(3)} ms with overlap off (${collectSerial.totalMs.toFixed(3)} ms)`,
+    );
     // Where capture's time goes: the same run without the readback, and its kernels by GPU time.
     let capNoRead: Capture | null = null;
     const capturedGpu = await prefillMs(sR, ids, {

@@ -1,0 +1,151 @@
+// Capture's overlapped collect (CaptureOptions.overlap, default): records read back and built in
+// groups while the forward runs must equal, record for record and bit for bit, those of one read-back
+// at collect() (overlap: false), through several forwards, decode steps and filters; a failed
+// background read-back surfaces from collect(); dispose() releases everything.
+import { describe, expect, it } from 'vitest';
+import { Capture, type CaptureOptions, type CaptureRecord, type Quantity } from '../../shaders/capture/capture.js';
+import { combineTaps } from '../../shaders/capture/dump.js';
+import { ShapeError } from '../../shaders/errors.js';
+import { GpuModel, ModelState, forward, type TapPoint } from '../../shaders/model/model.js';
+import { parseConfig, type ModelConfig } from '../../shaders/model/config.js';
+import { randomWeights } from '../../shaders/model/weights.js';
+import type { GpuContext } from '../../shaders/gpu/context.js';
+import { checkLeaks, getContext } from './gpu.js';
+import { VARIANTS, tokens } from './variants.js';
+
+checkLeaks();
+
+const ALL: Quantity[] = ['gate', 'phi', 'state', 'output', 'logits', 'tokenState', 'tokenNorm', 'phiStats', 'topk', 'channels'];
+
+/** Three layers (a refined gate: gate.a's proxies wait for gate.c's pass). */
+const CONFIG = { ...(VARIANTS['regla'] as Record<string, unknown>), num_hidden_layers: 3 };
+/** More rows than one capture chunk (2048 elements per workgroup) and many model chunks. */
+const LONG = 2100;
+
+/**
+ * A prefill of LONG tokens, three decode steps, then a prefill of 40 more; one collect at the end.
+ * `flushAt`: the context also submits right after that point's tap (a submit between gate.a and gate.c).
+ */
+async function run(ctx: GpuContext, c: ModelConfig, model: GpuModel, o: CaptureOptions, flushAt?: TapPoint): Promise<{ recs: CaptureRecord[]; early: number }> {
+  const st = new ModelState(ctx, c);
+  const capture = new Capture(ctx, o);
+  const tap = combineTaps(capture.tap, (point) => {
+    if (point === flushAt) ctx.flush();
+  });
+  const blocks = [tokens(LONG, c.vocabSize), [3], [5], [7], tokens(40, c.vocabSize, 2)];
+  try {
+    let early = 0;
+    for (const [i, block] of blocks.entries()) {
+      const ids = ctx.upload(Uint32Array.from(block), [block.length], 'ids');
+      try {
+        const logits = forward(model, st, ids, { logits: i === 0 ? 'last' : 'all', tap });
+        await ctx.read(logits); // what a session does: the GPU runs while the records are built
+        logits.dispose();
+      } finally {
+        ids.dispose();
+      }
+      if (i === 0) early = capture.readingBack;
+    }
+    return { recs: await capture.collect(), early };
+  } finally {
+    capture.dispose();
+    st.dispose();
+  }
+}
+
+describe('Capture overlapped collect', () => {
+  const cases: Array<[string, Omit<CaptureOptions, 'overlap'>, TapPoint?]> = [
+    ['every quantity', { quantities: ALL, topk: 4 }],
+    ['every quantity, a submit between gate.a and gate.c', { quantities: ALL }, 'gate.a'],
+    ['token range, heads and layers filters', { quantities: ALL, tokens: { lo: 100, hi: 2120 }, heads: [1], layers: [0, 2], bins: 16 }],
+    // One staging buffer: groups that find it lent wait, join later ones, or are read at collect().
+    ['every quantity, staging capped at one buffer', { quantities: ALL, stagingBytes: 1 << 20 }],
+    ['every quantity, no staging room (all read at collect())', { quantities: ALL, stagingBytes: 0 }],
+  ];
+  for (const [name, o, flushAt] of cases) {
+    it(`${name}: the same records, in the same order, as one read-back at collect()`, async () => {
+      const ctx = await getContext();
+      const c = parseConfig(CONFIG);
+      const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 11, gateBias: 1 }));
+      try {
+        const off = await run(ctx, c, model, { ...o, overlap: false }, flushAt);
+        const on = await run(ctx, c, model, o, flushAt);
+        expect(off.early).toBe(0);
+        // The prefill's per-layer submits sealed its earlier layers before collect() (when there is room).
+        if (o.stagingBytes === 0) expect(on.early).toBe(0);
+        else expect(on.early).toBeGreaterThan(0);
+        expect(on.recs.length).toBe(off.recs.length);
+        expect(on.recs.length).toBeGreaterThan(0);
+        for (let i = 0; i < off.recs.length; i++) expect(on.recs[i], `record ${i}`).toStrictEqual(off.recs[i]);
+        // Bitwise, not only numerically: the per-token matrices' bytes.
+        const bytes = (r: CaptureRecord[]): number[] => r.flatMap((x) => [x.tokenNorm, x.tokenEntropy, x.tokenStateNorm, x.topk?.values].flatMap((m) => (m ? Array.from(new Uint32Array(m.data.buffer, m.data.byteOffset, m.data.length)) : [])));
+        expect(bytes(on.recs)).toEqual(bytes(off.recs));
+        expect(on.recs.some((r) => r.pos0 > LONG)).toBe(true); // decode steps and the second block
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+
+  it('collects after each forward and across reuse; dispose with reads in flight releases everything', async () => {
+    const ctx = await getContext();
+    const c = parseConfig(CONFIG);
+    const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 12 }));
+    const st = new ModelState(ctx, c);
+    expect(() => new Capture(ctx, { quantities: ALL, stagingBytes: -1 })).toThrow(ShapeError);
+    expect(() => new Capture(ctx, { quantities: ALL, stagingBytes: 0.5 })).toThrow(/stagingBytes/);
+    const capture = new Capture(ctx, { quantities: ALL });
+    const ids = ctx.upload(Uint32Array.from(tokens(300, c.vocabSize)), [300], 'ids');
+    try {
+      const first = forward(model, st, ids, { logits: 'last', tap: capture.tap });
+      first.dispose();
+      const a = await capture.collect();
+      expect(capture.size).toBe(0);
+      const second = forward(model, st, ids, { logits: 'last', tap: capture.tap });
+      second.dispose();
+      const b = await capture.collect();
+      expect(b.map((r) => [r.layer, r.point])).toEqual(a.map((r) => [r.layer, r.point]));
+      expect(b.every((r) => r.pos0 === 300)).toBe(true);
+      // Reads in flight at dispose(): no records, no leaks, nothing unhandled.
+      forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
+      ctx.flush();
+      expect(capture.readingBack).toBeGreaterThan(0);
+      capture.dispose();
+      expect(capture.size).toBe(0);
+      await ctx.sync();
+    } finally {
+      capture.dispose();
+      ids.dispose();
+      st.dispose();
+      model.dispose();
+    }
+  });
+
+  it('a failed background read-back rejects collect() and releases the rest', async () => {
+    const ctx = await getContext();
+    const c = parseConfig(CONFIG);
+    const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 13 }));
+    const st = new ModelState(ctx, c);
+    const device = ctx.device;
+    const create = device.createBuffer.bind(device);
+    // The capture's staging buffers (labelled `…:capture:…`) fail to map.
+    device.createBuffer = (d: GPUBufferDescriptor): GPUBuffer => {
+      const b = create(d);
+      if (d.label?.includes(':capture:')) b.mapAsync = () => Promise.reject(new Error('map failed (test)'));
+      return b;
+    };
+    const capture = new Capture(ctx, { quantities: ALL });
+    const ids = ctx.upload(Uint32Array.from(tokens(64, c.vocabSize)), [64], 'ids');
+    try {
+      forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
+      await expect(capture.collect()).rejects.toThrow(/staging read/);
+      expect(capture.size).toBe(0);
+    } finally {
+      device.createBuffer = create;
+      capture.dispose();
+      ids.dispose();
+      st.dispose();
+      model.dispose();
+    }
+  });
+});
