@@ -1,10 +1,12 @@
 // Capture (spec §3.5): a Tap that, per observed tensor, enqueues the capture reductions (histograms,
 // saturation counts, per-head means, gate-gradient proxies, state norms, and per token: ‖S_t‖, ‖o_t‖,
 // φ entropy, logits top-k; per channel: mean α) into tensors it owns, and collect() which returns them
-// as plain records. With `overlap` (default), every submit of the context (the forward submits each
-// layer at T > 1) copies the outputs enqueued so far into a staging buffer (StagingPool), maps it and
-// builds those records as soon as the map resolves, while the GPU runs later layers; collect() then
-// only finishes the last group. Without it, collect() reads everything back in one transfer. The
+// as plain records: collect() reads everything back in one transfer. With `overlap` (opt-in), every
+// submit of the context (the forward submits each layer at T > 1) copies the outputs enqueued so far
+// into a staging buffer (StagingPool), maps it and builds those records as soon as the map resolves;
+// collect() then only finishes the last group. On the H200 through Node's Dawn (bench `targets`,
+// 12 layers, T=2048) overlap made prefill + collect slower, 46.0 vs 38.6 ms: the per-submit copies
+// and pending maps cost the host more than the 13 ms collect() they hide; hence off by default. The
 // model's own tensors are only read, never written. Quantities that are off cost nothing.
 
 import type { GpuContext } from '../gpu/context.js';
@@ -63,8 +65,8 @@ export interface CaptureOptions {
   /** 'phiStats': entries ≤ this count as zero (default 1e-6). */
   phiZero?: number;
   /**
-   * Read back and build each submitted group of records while the GPU runs later work (default true);
-   * false: collect() reads everything in one transfer and builds every record then. Same records.
+   * Read back and build each submitted group of records while the GPU runs later work (default false:
+   * collect() reads everything in one transfer and builds every record then). Same records.
    */
   overlap?: boolean;
   /**
@@ -316,11 +318,11 @@ export class Capture {
     this.topk = o.topk ?? 5;
     if (!Number.isInteger(this.topk) || this.topk < 1 || this.topk > MAX_TOP_K) throw new ShapeError('capture.topk', `k must be an integer in 1..${MAX_TOP_K}, got ${this.topk}`);
     this.phiZero = o.phiZero ?? 1e-6;
-    if (o.overlap ?? true) {
+    const maxBytes = o.stagingBytes ?? STAGING_MAX_BYTES;
+    if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new ShapeError('capture.stagingBytes', `must be an integer ≥ 0, got ${maxBytes}`);
+    if (o.overlap ?? false) {
       // A few buffers reused group after group (a layer's outputs at T = 2048, hidden 768: < 1 MiB);
       // at the cap a group waits for a later submit or for collect() instead.
-      const maxBytes = o.stagingBytes ?? STAGING_MAX_BYTES;
-      if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new ShapeError('capture.stagingBytes', `must be an integer ≥ 0, got ${maxBytes}`);
       this.pool = new StagingPool(ctx.device, { buffers: 0, bufferBytes: Math.min(1 << 20, Math.max(256, maxBytes)), maxBytes, label: `${ctx.label}:capture` });
       this.unsubscribe = ctx.onSubmit(() => this.seal());
     } else {

@@ -479,8 +479,8 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     const capPairs: number[] = [];
     for (let i = 0; i < repeat; i++) capPairs.push((await prefillMs(sR, ids, withCapture, 1)).ms / (await prefillMs(sR, ids, {}, 1)).ms);
     const captureRatio = median(capPairs);
-    // collect() alone after the prefill, overlapped (default: groups read back and built while the GPU
-    // runs later layers) and with one read-back at collect() (overlap: false); and prefill + collect.
+    // collect() alone after the prefill, overlapped (opt-in: groups read back and built while the GPU
+    // runs later layers) and with one read-back at collect() (the default); and prefill + collect.
     const collectTimes = async (overlap: boolean): Promise<{ collectMs: number; totalMs: number }> => {
       const c: number[] = [];
       const total: number[] = [];

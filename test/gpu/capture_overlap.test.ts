@@ -1,4 +1,4 @@
-// Capture's overlapped collect (CaptureOptions.overlap, default): records read back and built in
+// Capture's overlapped collect (CaptureOptions.overlap): records read back and built in
 // groups while the forward runs must equal, record for record and bit for bit, those of one read-back
 // at collect() (overlap: false), through several forwards, decode steps and filters; a failed
 // background read-back surfaces from collect(); dispose() releases everything.
@@ -69,7 +69,7 @@ describe('Capture overlapped collect', () => {
       const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 11, gateBias: 1 }));
       try {
         const off = await run(ctx, c, model, { ...o, overlap: false }, flushAt);
-        const on = await run(ctx, c, model, o, flushAt);
+        const on = await run(ctx, c, model, { ...o, overlap: true }, flushAt);
         expect(off.early).toBe(0);
         // The prefill's per-layer submits sealed its earlier layers before collect() (when there is room).
         if (o.stagingBytes === 0) expect(on.early).toBe(0);
@@ -94,7 +94,7 @@ describe('Capture overlapped collect', () => {
     const st = new ModelState(ctx, c);
     expect(() => new Capture(ctx, { quantities: ALL, stagingBytes: -1 })).toThrow(ShapeError);
     expect(() => new Capture(ctx, { quantities: ALL, stagingBytes: 0.5 })).toThrow(/stagingBytes/);
-    const capture = new Capture(ctx, { quantities: ALL });
+    const capture = new Capture(ctx, { quantities: ALL, overlap: true });
     const ids = ctx.upload(Uint32Array.from(tokens(300, c.vocabSize)), [300], 'ids');
     try {
       const first = forward(model, st, ids, { logits: 'last', tap: capture.tap });
@@ -134,7 +134,7 @@ describe('Capture overlapped collect', () => {
       if (d.label?.includes(':capture:')) b.mapAsync = () => Promise.reject(new Error('map failed (test)'));
       return b;
     };
-    const capture = new Capture(ctx, { quantities: ALL });
+    const capture = new Capture(ctx, { quantities: ALL, overlap: true });
     const ids = ctx.upload(Uint32Array.from(tokens(64, c.vocabSize)), [64], 'ids');
     try {
       forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
