@@ -462,6 +462,39 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   try {
     const ids = prompt(regla, T);
     const plainRun = await prefillMs(sR, ids);
+    // The forward's per-layer submits against one submit at the end (ForwardOptions.submitPerLayer):
+    // the same model and tokens through forward() directly, alternating pairs, last-token logits read.
+    {
+      const st = new ModelState(ctx, regla);
+      const idsT = ctx.upload(new Uint32Array(ids), [T], 'bench.ids');
+      const once = async (perLayer: boolean): Promise<number> => {
+        st.reset();
+        await ctx.sync();
+        const t0 = now();
+        const lg = forward(sR.model, st, idsT, { logits: 'last', submitPerLayer: perLayer });
+        await ctx.read(lg);
+        lg.dispose();
+        return now() - t0;
+      };
+      await once(true);
+      await once(false);
+      const pairs: number[] = [];
+      const one: number[] = [];
+      const per: number[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const a = await once(false);
+        const b = await once(true);
+        one.push(a);
+        per.push(b);
+        pairs.push(a / b);
+      }
+      idsT.dispose();
+      st.dispose();
+      out['prefillOneSubmitMs'] = median(one);
+      out['prefillPerLayerMs'] = median(per);
+      out['perLayerSpeedup'] = median(pairs);
+      console.log(`T=${T}: prefill with one submit at the end ${median(one).toFixed(3)} ms, a submit per layer ${median(per).toFixed(3)} ms → ${median(pairs).toFixed(2)}× (median of ${repeat} alternating pairs)`);
+    }
     let cap: Capture | null = null;
     const withCapture = {
       before: () => {

@@ -73,7 +73,7 @@ describe.skipIf(skipBrowser)('interventions in the app (Chromium through the web
     app = await openApp('interventions', { viewport: { width: 1440, height: 1000 } });
     ({ page, log } = app);
     url = app.url;
-    await page.goto(`${url}/`);
+    await page.goto(`${url}/?debug`);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
     expect(await page.getAttribute('body', 'data-state'), log.join('\n')).toBe('ready');
   }, 180_000);
