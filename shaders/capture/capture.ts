@@ -5,8 +5,8 @@
 // submit of the context (the forward submits each layer at T > 1) copies the outputs enqueued so far
 // into a staging buffer (StagingPool), maps it and builds those records as soon as the map resolves;
 // collect() then only finishes the last group. On the H200 through Node's Dawn (bench `targets`,
-// 12 layers, T=2048) overlap made prefill + collect slower, 46.0 vs 38.6 ms: the per-submit copies
-// and pending maps cost the host more than the 13 ms collect() they hide; hence off by default. The
+// 12 layers, T=2048) overlap made prefill + collect slower or no faster (46.0 vs 38.6 ms; 31.5 vs
+// 30.7 ms): the per-submit copies and pending maps cost the host what collect() saves; so it is opt-in. The
 // model's own tensors are only read, never written. Quantities that are off cost nothing.
 
 import type { GpuContext } from '../gpu/context.js';
