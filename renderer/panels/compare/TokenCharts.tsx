@@ -3,13 +3,14 @@
 // run's interventions) scoring run 0's token sequence with full logits (Runner.crossScore), with the top-3 approximation as the fallback
 // while scoring runs or where it cannot (vocabularies differ); and a table of mean log p / perplexity.
 
-import { useEffect, useMemo, useState, type JSX, type MouseEvent } from 'react';
+import { useEffect, useMemo, useState, type JSX } from 'react';
 import { useServices } from '../../session/RunnerContext.js';
 import { describe } from '../../session/runner.js';
 import { runLabel } from '../../session/interventions.js';
 import { focusToken, useStore } from '../../state/store.js';
+import { TokenSeriesChart } from '../../ui/TokenSeriesChart.js';
 import type { Run } from '../../state/types.js';
-import { runColor, seriesChart, type SeriesChart, type TokenWindow } from '../../viz/compare.js';
+import { runColor, seriesChart, type TokenWindow } from '../../viz/compare.js';
 import { commonPrefix, finiteMean, klSeries, logprobSeries, logprobSummary, sameTokens } from './logic.js';
 
 const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : '—');
@@ -32,12 +33,12 @@ export function TokenCharts({ runs, view, width }: { runs: Run[]; view: TokenWin
   return (
     <section className="cmp-token-charts">
       <h2>log p of each run’s own tokens</h2>
-      <LineChart chart={lpChart} colors={runs.map((_, i) => runColor(i))} focus={focus} yLabel="log p (nats)" testId="cmp-logprob" shadeFrom={null} promptLength={promptLen} />
+      <TokenSeriesChart chart={lpChart} colors={runs.map((_, i) => runColor(i))} focus={focus} yLabel="log p (nats)" testId="cmp-logprob" shadeFrom={null} promptLength={promptLen} />
       <SummaryTable runs={runs} prefixes={prefixes} kl={kl} />
       {runs.length > 1 && exactChart ? (
         <>
           <h2>KL(p₀ ‖ pᵢ) per token on run 0’s tokens (exact: every model scores the same sequence, full distributions)</h2>
-          <LineChart chart={exactChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="KL (nats)" testId="cmp-kl-exact" shadeFrom={null} promptLength={promptLen} />
+          <TokenSeriesChart chart={exactChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="KL (nats)" testId="cmp-kl-exact" shadeFrom={null} promptLength={promptLen} />
           <p className="hint" style={{ margin: '2px 0' }} data-testid="cmp-kl-exact-summary">
             mean KL over run 0’s {base ? base.tokens.length - 1 : 0} predictions:{' '}
             {runs.slice(1).map((r, i) => `${runLabel(r)} ${f3(finiteMean(exact.scores?.kl[i + 1] ?? new Float64Array(0)))}`).join(' · ')} nats
@@ -53,7 +54,7 @@ export function TokenCharts({ runs, view, width }: { runs: Run[]; view: TokenWin
               {Number.isFinite(minPrefix) ? ` (token ${minPrefix}; shaded after)` : ''}.
             </p>
           )}
-          <LineChart chart={klChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="≈ KL (nats)" testId="cmp-kl" shadeFrom={allSame ? null : minPrefix + 1} promptLength={promptLen} />
+          <TokenSeriesChart chart={klChart} colors={runs.slice(1).map((_, i) => runColor(i + 1))} focus={focus} yLabel="≈ KL (nats)" testId="cmp-kl" shadeFrom={allSame ? null : minPrefix + 1} promptLength={promptLen} />
           <p className="hint" style={{ margin: '2px 0' }}>
             The runs keep only each position’s top 3 next-token probabilities, so this KL is computed on the partition {'{'}top-3 ids of either run{'}'} ∪ {'{'}the rest{'}'}, spreading each run’s leftover mass over
             the ids it did not keep. It is exact only when the top 3 hold all the mass.
@@ -87,73 +88,6 @@ function useExactScores(runs: Run[]): { scores: { logprobs: Float64Array[]; kl: 
     };
   }, [runner, key]);
   return state.key === key ? state : { scores: null, error: null };
-}
-
-function LineChart({ chart, colors, focus, yLabel, testId, shadeFrom, promptLength }: { chart: SeriesChart; colors: string[]; focus: number | null; yLabel: string; testId: string; shadeFrom: number | null; promptLength: number }): JSX.Element {
-  const setHover = useStore((s) => s.setHover);
-  const toggleLock = useStore((s) => s.toggleLock);
-  const p = chart.plot;
-  const posAt = (e: MouseEvent<SVGSVGElement>): number | null => {
-    const r = e.currentTarget.getBoundingClientRect();
-    return chart.posAt(e.clientX - r.left);
-  };
-  const colW = chart.x(1) - chart.x(0);
-  const edge = (pos: number): number => Math.min(p.right, Math.max(p.left, chart.x(pos) - colW / 2));
-  return (
-    <svg
-      width={chart.width}
-      height={chart.height}
-      role="img"
-      aria-label={yLabel}
-      data-testid={testId}
-      style={{ cursor: 'crosshair', display: 'block' }}
-      onMouseMove={(e) => setHover(posAt(e))}
-      onMouseLeave={() => setHover(null)}
-      onClick={(e) => {
-        const pos = posAt(e);
-        if (pos !== null) toggleLock(pos);
-      }}
-    >
-      {promptLength > 0 ? <rect x={p.left} y={p.top} width={Math.max(0, edge(promptLength) - p.left)} height={p.bottom - p.top} fill="var(--fg)" opacity={0.04} /> : null}
-      {shadeFrom !== null ? <rect x={edge(shadeFrom)} y={p.top} width={Math.max(0, p.right - edge(shadeFrom))} height={p.bottom - p.top} fill="var(--bad)" opacity={0.07} /> : null}
-      <g className="axis">
-        <line x1={p.left} x2={p.right} y1={p.bottom} y2={p.bottom} />
-        <line x1={p.left} x2={p.left} y1={p.top} y2={p.bottom} />
-        {chart.yTicks.map((t) => (
-          <g key={t.value} transform={`translate(${p.left},${t.at})`}>
-            <line x2={-4} />
-            <line x2={p.right - p.left} stroke="var(--line)" strokeOpacity={0.45} />
-            <text x={-6} dy="0.32em" textAnchor="end">
-              {t.label}
-            </text>
-          </g>
-        ))}
-        {chart.xTicks.map((t) => (
-          <g key={t.value} transform={`translate(${t.at},${p.bottom})`}>
-            <line y2={4} />
-            <text y={15} textAnchor="middle">
-              {t.label}
-            </text>
-          </g>
-        ))}
-        <text transform={`translate(10,${(p.top + p.bottom) / 2}) rotate(-90)`} textAnchor="middle">
-          {yLabel}
-        </text>
-        <text x={p.right} y={p.bottom + 20} textAnchor="end">
-          token
-        </text>
-        {promptLength > 0 ? (
-          <text x={p.left + 4} y={p.top + 10}>
-            prompt
-          </text>
-        ) : null}
-      </g>
-      {chart.paths.map((d, i) => (
-        <path key={i} d={d} fill="none" stroke={colors[i]} strokeWidth={1.8} strokeLinejoin="round" />
-      ))}
-      {focus !== null && chart.posAt(chart.x(focus)) === focus ? <line className="cursor" x1={chart.x(focus)} x2={chart.x(focus)} y1={p.top} y2={p.bottom} /> : null}
-    </svg>
-  );
 }
 
 function SummaryTable({ runs, prefixes, kl }: { runs: Run[]; prefixes: number[]; kl: Float64Array[] }): JSX.Element {
