@@ -32,7 +32,7 @@ import {
 } from '../../shaders/index.js';
 import { hashModelFolder, type ModelHash } from '../host/folder.js';
 import type { FolderReader } from '../../shaders/index.js';
-import { MAX_COMPARE, type RecordedModel, type RestoredSession, type Store } from '../state/store.js';
+import { MAX_COMPARE, type RecordedModel, type RestoredSession, type SessionView, type Store } from '../state/store.js';
 import { dumpKey, type Analysis, type DumpTensor, type ModelRef, type Run } from '../state/types.js';
 import { DUMP_POINTS } from './runner.js';
 
@@ -74,27 +74,8 @@ export interface SessionModel {
   hash: ModelHash | null;
 }
 
-/** The view: what every panel follows. */
-export interface SessionUi {
-  currentRun: string | null;
-  compare: string[];
-  sharedScale: boolean;
-  hoverToken: number | null;
-  lockedToken: number | null;
-  layer: number;
-  head: number;
-  gateQuantity: Store['gateQuantity'];
-  scale: Store['scale'];
-  tokenMetric: Store['tokenMetric'];
-  threshold: number;
-  panel: string;
-  activeModel: string | null;
-  /** Intervened run → the run it was derived from (the Interventions panel's baseline). */
-  derivedFrom: Record<string, string>;
-  /** The guided tour's step, and the run shown beside it. */
-  tourStep: number;
-  tourCompare: string | null;
-}
+/** The view: what every panel follows (intervened run → baseline links and the tour's step included). */
+export type SessionUi = SessionView;
 
 /** How the runs' analyses were captured (Runner.analyzeNow's configuration). */
 export interface SessionCapture {

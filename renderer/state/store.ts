@@ -312,28 +312,17 @@ const tourSlice: StateCreator<Store, [], [], TourSlice> = (set) => ({
 
 // ---------------------------------------------------------------- session bundles
 
+/** The view a session bundle saves and restores: what every panel follows. */
+export type SessionView = Pick<
+  Store,
+  'currentRun' | 'compare' | 'sharedScale' | 'hoverToken' | 'lockedToken' | 'layer' | 'head' | 'gateQuantity' | 'scale' | 'tokenMetric' | 'threshold' | 'panel' | 'activeModel' | 'derivedFrom' | 'tourStep' | 'tourCompare'
+>;
+
 /** What an opened session bundle puts back (built by renderer/session/bundle.ts restorePlan). */
 export interface RestoredSession {
   runs: Run[];
   recorded: RecordedModel[];
-  ui: {
-    currentRun: string | null;
-    compare: string[];
-    sharedScale: boolean;
-    hoverToken: number | null;
-    lockedToken: number | null;
-    layer: number;
-    head: number;
-    gateQuantity: GateQuantity;
-    scale: ValueScale;
-    tokenMetric: TokenMetric;
-    threshold: number;
-    panel: string;
-    activeModel: string | null;
-    derivedFrom: Record<string, string>;
-    tourStep: number;
-    tourCompare: string | null;
-  };
+  ui: SessionView;
 }
 
 export interface SessionSlice {
