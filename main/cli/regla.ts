@@ -260,10 +260,12 @@ async function cmdRun(a: Parsed): Promise<void> {
       // usage error naming the spec.
       interventions.forEach((iv, i) => usageOnIntervention(specs[i] as string, () => validateInterventions(folder.config, [iv])));
       session.interventions = interventions;
-      // The tap only enqueues copies (it runs while the forward is encoded); they are read after.
+      // The tap only enqueues copies (it runs while the forward is encoded); they are read after. Only
+      // the prompt's block counts: generate encodes the first decode step before the first token is
+      // read back (pipelined), so that step can reach the tap too.
       const captures: Array<{ layer: number; t: Tensor }> = [];
       session.tap = (point, t, site) => {
-        if (point !== 'gate.logA') return;
+        if (point !== 'gate.logA' || site.pos0 >= promptIds.length) return;
         const copy = ctx.tensor(t.shape, 'f32', `saturation.logA.${site.layer}`);
         ctx.copy(t, copy);
         captures.push({ layer: site.layer, t: copy });
@@ -276,7 +278,7 @@ async function cmdRun(a: Parsed): Promise<void> {
         result = await session.generate(promptIds, sampling, {
           maxTokens,
           onToken: (id) => {
-            // The prompt's prefill is done once the first token exists; decode runs untapped (fused, unless interventions are active).
+            // The prompt's prefill is done once the first token exists; later steps run untapped (fused, unless interventions are active).
             session.tap = null;
             generated.push(id);
             if (!json) out(stream.next(generated));
