@@ -149,6 +149,14 @@ describe.skipIf(skipBrowser)('session bundles in Chromium through the web host',
     expect(after).toEqual(before);
     expect(await page.locator('[data-testid=session-banner]').count(), 'the sample matches: no banner').toBe(0);
     expect((await page.locator('.notice').allTextContents()).join('\n')).toMatch(/Opened regla-regla-.*: 1 run saved/);
+    // The prompt fields are the page's own; the reopened run's prompt, seed and length come back on request.
+    await page.fill('[data-testid=prompt]', 'something else');
+    await page.fill('[data-testid=max-tokens]', '2');
+    await page.click('[data-testid=use-run-settings]');
+    expect(await page.inputValue('[data-testid=prompt]')).toBe('It was the best of times');
+    expect(await page.inputValue('[data-testid=max-tokens]')).toBe('6');
+    expect(await page.inputValue('[data-testid=seed]')).toBe('1');
+    expect(await page.isDisabled('[data-testid=use-run-settings]')).toBe(true);
   }, RUN_MS);
 
   it('a bundle whose model weights differ from the local sample, dropped on the window: a warning, the banner, the recorded results', async () => {

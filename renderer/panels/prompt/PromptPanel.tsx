@@ -77,6 +77,19 @@ export function PromptPanel(): JSX.Element {
     if (runner && run) runner.cancel(run.model.key);
   };
   const focused = focus !== null ? run?.tokens[focus] : undefined;
+  /** The shown run's prompt and sampling back into the fields (e.g. a run reopened from a session bundle). */
+  const useRunSettings = (): void => {
+    if (!run) return;
+    setPrompt(run.prompt);
+    setTemperature(run.sampling.temperature);
+    setTopK(run.sampling.topK ?? 0);
+    setTopP(run.sampling.topP ?? 1);
+    setSeed(run.sampling.seed ?? 0);
+    setMaxTokens(run.maxTokens);
+  };
+  const sameSettings =
+    !run ||
+    (run.prompt === prompt && run.sampling.temperature === temperature && (run.sampling.topK ?? 0) === topK && (run.sampling.topP ?? 1) === topP && (run.sampling.seed ?? 0) === seed && run.maxTokens === maxTokens);
 
   return (
     <section className="prompt-panel" aria-label="Prompt and output">
@@ -105,6 +118,9 @@ export function PromptPanel(): JSX.Element {
         </button>
         <button type="button" onClick={stop} disabled={!busy} data-testid="stop">
           Stop
+        </button>
+        <button type="button" onClick={useRunSettings} disabled={sameSettings} data-testid="use-run-settings" title="Put the shown run's prompt, sampling (seed included) and length back into the fields">
+          ↺ run's settings
         </button>
         <label className="inline">
           colour by{' '}
