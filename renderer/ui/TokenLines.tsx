@@ -115,14 +115,7 @@ export function TokenLines(p: TokenLinesProps): JSX.Element {
       >
         <g transform={`translate(${M.left},${M.top})`}>
           <g className="axis">
-            {yt.map((t) => (
-              <g key={`y${t.value}`} transform={`translate(0,${t.pos})`}>
-                <line x2={iw} stroke={INK.line} strokeOpacity={0.5} />
-                <text x={-4} dy="0.32em" textAnchor="end">
-                  {t.label}
-                </text>
-              </g>
-            ))}
+            <YGrid ticks={yt} width={iw} />
             {xt.map((t) => (
               <g key={`x${t.value}`} transform={`translate(${t.pos},${ih})`}>
                 <line y2={4} stroke={INK.muted} />
@@ -187,5 +180,21 @@ export function TokenLines(p: TokenLinesProps): JSX.Element {
         {focusIdx !== null ? <span>at #{p.x0 + focusIdx}</span> : null}
       </div>
     </div>
+  );
+}
+
+/** Y-axis ticks of a chart's inner area: a grid line across `width` and the label left of the axis. */
+export function YGrid({ ticks, width }: { ticks: ReadonlyArray<{ value: number; pos: number; label: string }>; width: number }): JSX.Element {
+  return (
+    <>
+      {ticks.map((t) => (
+        <g key={`y${t.value}`} transform={`translate(0,${t.pos})`}>
+          <line x2={width} stroke={INK.line} strokeOpacity={0.5} />
+          <text x={-4} dy="0.32em" textAnchor="end">
+            {t.label}
+          </text>
+        </g>
+      ))}
+    </>
   );
 }

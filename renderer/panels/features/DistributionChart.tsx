@@ -5,7 +5,7 @@
 import { useState, type JSX } from 'react';
 import { barRects, maxCount, valueTicks, type Distribution } from '../../viz/distribution.js';
 import { axisScale, formatNumber } from '../../viz/lines.js';
-import { INK } from '../../ui/TokenLines.js';
+import { INK, YGrid } from '../../ui/TokenLines.js';
 
 const M = { left: 48, right: 10, top: 8, bottom: 30 };
 
@@ -40,14 +40,7 @@ export function DistributionChart(p: {
       <svg width={p.width} height={p.height} role="img" aria-label={p.label} onMouseLeave={() => setHover(null)} style={{ display: 'block' }}>
         <g transform={`translate(${M.left},${M.top})`}>
           <g className="axis">
-            {yt.map((t) => (
-              <g key={`y${t.value}`} transform={`translate(0,${t.pos})`}>
-                <line x2={iw} stroke={INK.line} strokeOpacity={0.5} />
-                <text x={-4} dy="0.32em" textAnchor="end">
-                  {t.label}
-                </text>
-              </g>
-            ))}
+            <YGrid ticks={yt} width={iw} />
             {xt.map((v) => (
               <g key={`x${v}`} transform={`translate(${x.map(v)},${ih})`}>
                 <line y2={4} stroke={INK.muted} />
