@@ -353,7 +353,7 @@ export function Timeline({ report, data, selected, onSelect, highlight, focusTok
         onMouseLeave={onMouseLeave}
       />
       {hover && (
-        <div style={{ ...S.tip, left: Math.min(hover.x + 12, width - 260), top: AXIS_H + hover.y + 14 }}>
+        <div className="chart-tip" style={{ left: Math.min(hover.x + 12, width - 260), top: AXIS_H + hover.y + 14 }}>
           {hoverRec ? (
             <>
               <b>{hoverRec.op}</b> <span className="hint">{hoverRec.kernel}</span>

@@ -6,18 +6,6 @@ import type { CSSProperties } from 'react';
 export const S = {
   timeline: { position: 'relative', outline: 'none', border: '1px solid var(--line)', borderRadius: 4, background: 'var(--bg)', userSelect: 'none' },
   timelineFocused: { borderColor: 'var(--accent)' },
-  tip: {
-    position: 'absolute',
-    pointerEvents: 'none',
-    background: 'var(--panel2)',
-    border: '1px solid var(--line)',
-    borderRadius: 4,
-    padding: '3px 7px',
-    font: '11px/1.4 ui-monospace, monospace',
-    whiteSpace: 'nowrap',
-    zIndex: 5,
-    boxShadow: '0 4px 14px rgba(0,0,0,0.4)',
-  },
   legend: { display: 'flex', flexWrap: 'wrap', gap: '4px 12px', margin: '6px 0', font: '11px ui-monospace, monospace', color: 'var(--muted)', alignItems: 'center' },
   swatch: { display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginRight: 5, verticalAlign: '-1px' },
   details: { background: 'var(--panel2)', border: '1px solid var(--line)', borderRadius: 4, padding: '5px 8px', margin: '4px 0 10px', minHeight: 30, fontSize: 12 },

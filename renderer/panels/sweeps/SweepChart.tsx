@@ -139,18 +139,8 @@ export function SweepChart(p: SweepChartProps): JSX.Element {
       </svg>
       {hot && hotSeries ? (
         <div
-          style={{
-            position: 'absolute',
-            left: Math.min(hot.px + 12, p.width - 210),
-            top: Math.max(0, hot.py - 52),
-            pointerEvents: 'none',
-            background: 'var(--panel2)',
-            border: '1px solid var(--line)',
-            borderRadius: 4,
-            padding: '3px 7px',
-            font: '11px/1.4 ui-monospace, monospace',
-            whiteSpace: 'nowrap',
-          }}
+          className="chart-tip"
+          style={{ left: Math.min(hot.px + 12, p.width - 210), top: Math.max(0, hot.py - 52) }}
           data-testid="sweep-tip"
         >
           <div style={{ color: hotSeries.color }}>
