@@ -22,7 +22,10 @@ export function CommandPalette({ commands, onClose }: { commands: readonly Comma
   const input = useRef<HTMLInputElement>(null);
   const shown = useMemo(() => matchCommands(commands, query), [commands, query]);
   useEffect(() => input.current?.focus(), []);
-  useEffect(() => setIndex(0), [query]);
+  // The highlighted row, clamped: the list can shrink under an index set by the pointer (Chromium
+  // sends hover events when the list is laid out under a resting pointer), and Enter must still
+  // run the row shown as highlighted.
+  const active = Math.max(0, Math.min(index, shown.length - 1));
   const run = (c: Command | undefined): void => {
     if (!c) return;
     onClose();
@@ -36,16 +39,19 @@ export function CommandPalette({ commands, onClose }: { commands: readonly Comma
           value={query}
           placeholder="Type a command…"
           data-testid="palette-input"
-          onChange={(e) => setQuery(e.target.value)}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setIndex(0);
+          }}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') {
               e.preventDefault();
-              setIndex((i) => Math.min(shown.length - 1, i + 1));
+              setIndex(Math.min(shown.length - 1, active + 1));
             } else if (e.key === 'ArrowUp') {
               e.preventDefault();
-              setIndex((i) => Math.max(0, i - 1));
+              setIndex(Math.max(0, active - 1));
             } else if (e.key === 'Enter') {
-              run(shown[index]);
+              run(shown[active]);
             } else if (e.key === 'Escape') {
               onClose();
             }
@@ -53,7 +59,7 @@ export function CommandPalette({ commands, onClose }: { commands: readonly Comma
         />
         <ul>
           {shown.map((c, i) => (
-            <li key={c.id} className={i === index ? 'active' : ''} onMouseEnter={() => setIndex(i)} onClick={() => run(c)}>
+            <li key={c.id} className={i === active ? 'active' : ''} onMouseMove={() => i !== active && setIndex(i)} onClick={() => run(c)}>
               <span>{c.title}</span>
               {c.keys ? <kbd>{c.keys}</kbd> : null}
             </li>

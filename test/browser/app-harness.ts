@@ -29,6 +29,9 @@ export interface AppHarness {
   log: string[];
   /** The run-status line once the current run is done (or failed). */
   waitRun(timeout?: number): Promise<string>;
+  /** Runs a command through the palette (Ctrl+Shift+P, type, Enter) once the filtered list
+   *  highlights the entry whose title starts with `title`; resolves when the palette has closed. */
+  command(title: string): Promise<void>;
   /** A screenshot to test-results/<prefix>-<name>.png. */
   shot(name: string, o?: { fullPage?: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +65,13 @@ export async function openApp(prefix: string, o: { viewport?: { width: number; h
       waitRun: async (timeout = RUN_MS) => {
         await page.waitForSelector('[data-testid=run-status][data-status="done"], [data-testid=run-status][data-status="error"]', { timeout });
         return (await page.textContent('[data-testid=run-status]')) ?? '';
+      },
+      command: async (title) => {
+        await page.keyboard.press('Control+Shift+P');
+        await page.fill('[data-testid=palette-input]', title);
+        await page.waitForFunction((t) => document.querySelector('.palette li.active')?.textContent?.startsWith(t) ?? false, title, { timeout: 10_000 });
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('.palette', { state: 'detached', timeout: 10_000 });
       },
       shot: async (name, so = {}) => {
         mkdirSync(ARTIFACTS, { recursive: true });

@@ -23,6 +23,7 @@ declare global {
 describe.skipIf(skipBrowser)('the app in Chromium through the web host', () => {
   let app: AppHarness | null = null;
   let page: Page;
+  let command: AppHarness['command'];
   let log: string[] = [];
   let work = '';
   let url = '';
@@ -38,7 +39,7 @@ describe.skipIf(skipBrowser)('the app in Chromium through the web host', () => {
 
   beforeAll(async () => {
     app = await openApp('app');
-    ({ page, log, work } = app);
+    ({ page, log, work, command } = app);
     url = app.url;
   }, 120_000);
 
@@ -133,9 +134,7 @@ describe.skipIf(skipBrowser)('the app in Chromium through the web host', () => {
     expect(await page.textContent('[data-testid=precision-badge]')).toMatch(/timestamps|quantized|CPU timing/);
     await shot('kernels');
     const viaPalette = async (title: string) => {
-      await page.keyboard.press('Control+Shift+P');
-      await page.fill('[data-testid=palette-input]', title);
-      const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+      const [download] = await Promise.all([page.waitForEvent('download'), command(title)]);
       return readFileSync(await download.path());
     };
     const trace = JSON.parse((await viaPalette('Export Trace')).toString('utf8')) as unknown;

@@ -29,6 +29,7 @@ interface View {
 describe.skipIf(skipBrowser)('session bundles in Chromium through the web host', () => {
   let app: AppHarness | null = null;
   let page: Page;
+  let command: AppHarness['command'];
   let log: string[] = [];
   let work = '';
   let url = '';
@@ -38,13 +39,6 @@ describe.skipIf(skipBrowser)('session bundles in Chromium through the web host',
   const ready = async (): Promise<void> => {
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
     expect(await page.getAttribute('body', 'data-state'), log.join('\n')).toBe('ready');
-  };
-  const palette = async (title: string): Promise<void> => {
-    await page.mouse.move(0, 0);
-    await page.keyboard.press('Control+Shift+P');
-    await page.fill('[data-testid=palette-input]', title);
-    // Enter runs the highlighted entry: wait until the filtered list highlights this one.
-    await expect.poll(() => page.locator('.palette li.active').textContent()).toContain(`${title}…`);
   };
   const view = async (): Promise<View> => ({
     tokens: await page.locator('[data-testid=tokens] .tok').allTextContents(),
@@ -65,9 +59,8 @@ describe.skipIf(skipBrowser)('session bundles in Chromium through the web host',
     await expect.poll(() => page.textContent('[data-testid=gates-readout]'), { timeout: 30_000 }).toContain('locked #4');
   };
   const openBundle = async (path: string): Promise<void> => {
-    await palette('Open Session');
     const chooser = new Promise<FileChooser>((resolve) => (nextChooser = resolve));
-    await page.keyboard.press('Enter');
+    await command('Open Session');
     await (await chooser).setFiles(path);
     await restored();
   };
@@ -88,7 +81,7 @@ describe.skipIf(skipBrowser)('session bundles in Chromium through the web host',
 
   beforeAll(async () => {
     app = await openApp('bundle');
-    ({ page, log, work } = app);
+    ({ page, log, work, command } = app);
     url = app.url;
     page.on('filechooser', (c) => nextChooser?.(c));
   }, 120_000);
@@ -120,8 +113,7 @@ describe.skipIf(skipBrowser)('session bundles in Chromium through the web host',
   }, RUN_MS);
 
   it('saves the session as a download that decodes to the run, its analysis and the view', async () => {
-    await palette('Save Session');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    const [download] = await Promise.all([page.waitForEvent('download'), command('Save Session')]);
     expect(download.suggestedFilename()).toMatch(/^regla-regla-.*\.reglasession$/);
     saved = join(work, download.suggestedFilename());
     await download.saveAs(saved);

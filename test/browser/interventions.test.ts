@@ -48,6 +48,7 @@ function twinLogprobs(ids: readonly number[], list: readonly Intervention[]): Fl
 describe.skipIf(skipBrowser)('interventions in the app (Chromium through the web host)', () => {
   let app: AppHarness | null = null;
   let page: Page;
+  let command: AppHarness['command'];
   let log: string[] = [];
   let url = '';
   let baseline: RunInfo;
@@ -71,7 +72,7 @@ describe.skipIf(skipBrowser)('interventions in the app (Chromium through the web
 
   beforeAll(async () => {
     app = await openApp('interventions', { viewport: { width: 1440, height: 1000 } });
-    ({ page, log } = app);
+    ({ page, log, command } = app);
     url = app.url;
     await page.goto(`${url}/?debug`);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
@@ -192,9 +193,7 @@ describe.skipIf(skipBrowser)('interventions in the app (Chromium through the web
   it('a capture export of the intervened run lists its interventions', async () => {
     const downloads: Download[] = [];
     page.on('download', (d) => downloads.push(d));
-    await page.keyboard.press('Control+Shift+P');
-    await page.fill('[data-testid=palette-input]', 'Export Capture');
-    await page.keyboard.press('Enter');
+    await command('Export Capture');
     await expect.poll(() => downloads.length, { timeout: 60_000 }).toBe(2);
     const json = downloads.find((d) => d.suggestedFilename().endsWith('.json'));
     expect(json?.suggestedFilename()).toBe(`regla-capture-regla-${intervened.id}.json`);
