@@ -1,13 +1,19 @@
 // Capture (spec §3.5): a Tap that, per observed tensor, enqueues the capture reductions (histograms,
 // saturation counts, per-head means, gate-gradient proxies, state norms, and per token: ‖S_t‖, ‖o_t‖,
 // φ entropy, logits top-k; per channel: mean α) into tensors it owns, and collect() which returns them
-// as plain records: collect() reads everything back in one transfer. With `overlap` (opt-in), every
-// submit of the context (the forward submits each layer at T > 1) copies the outputs enqueued so far
-// into a staging buffer (StagingPool), maps it and builds those records as soon as the map resolves;
-// collect() then only finishes the last group. On the H200 through Node's Dawn (bench `targets`,
-// 12 layers, T=2048) overlap made prefill + collect slower or no faster (46.0 vs 38.6 ms; 31.5 vs
-// 30.7 ms): the per-submit copies and pending maps cost the host what collect() saves; so it is opt-in. The
-// model's own tensors are only read, never written. Quantities that are off cost nothing.
+// as plain records. When their bytes come back is `readback`:
+//   'logits' (default): when a forward taps its logits (its last point), everything enqueued so far is
+//     copied into one buffer and its read-back submitted right behind the forward, ahead of the
+//     session's own logits read: both come back when the GPU finishes, and collect() only builds.
+//   'collect': collect() copies and reads everything in one transfer (a round trip after the GPU idles).
+//   'submit': every submit of the context (the forward submits each layer at T > 1) copies the outputs
+//     enqueued so far into a staging buffer (StagingPool), maps it and builds those records as soon
+//     as the map resolves; collect() then only finishes the last group. On the H200 through Node's
+//     Dawn (bench `targets`, 12 layers, T=2048) this made prefill + collect slower or no faster than
+//     'collect' (46.0 vs 38.6 ms; 31.5 vs 30.7 ms): the per-submit copies and pending maps cost the
+//     host what collect() saves.
+// Same records, bit for bit, in every mode. The model's own tensors are only read, never written.
+// Quantities that are off cost nothing.
 
 import type { GpuContext } from '../gpu/context.js';
 import { StagingPool, type StagingBuffer } from '../gpu/staging.js';
@@ -65,16 +71,18 @@ export interface CaptureOptions {
   /** 'phiStats': entries ≤ this count as zero (default 1e-6). */
   phiZero?: number;
   /**
-   * Read back and build each submitted group of records while the GPU runs later work (default false:
-   * collect() reads everything in one transfer and builds every record then). Same records.
+   * When the records' bytes are read back (see the header): at each forward's logits (default), at
+   * collect(), or at every submit of the context. Same records in every mode.
    */
-  overlap?: boolean;
+  readback?: Readback;
   /**
-   * overlap: bytes of staging buffers in flight at most (default 64 MiB). A group that does not fit
-   * waits for a later submit (joined with the next) or for collect(), which reads it in one transfer.
+   * readback 'submit': bytes of staging buffers in flight at most (default 64 MiB). A group that does
+   * not fit waits for a later submit (joined with the next) or for collect(), which reads it in one transfer.
    */
   stagingBytes?: number;
 }
+
+export type Readback = 'logits' | 'collect' | 'submit';
 
 export interface HistogramRecord {
   lo: number;
@@ -225,7 +233,7 @@ function allHeads(H: number): readonly number[] {
   return h;
 }
 
-/** Bytes of staging buffers one Capture keeps at most (overlap; CaptureOptions.stagingBytes). */
+/** Bytes of staging buffers one Capture keeps at most (readback 'submit'; CaptureOptions.stagingBytes). */
 const STAGING_MAX_BYTES = 64 << 20;
 
 /** One group's records, or why it has none. */
@@ -284,10 +292,11 @@ export class Capture {
   private heldA: { record: Pending; a: Tensor } | null = null;
   private replay: ReplayInputs | null = null;
   private disposed = false;
-  /** overlap: staging buffers for the groups' read-backs, and the context's submit hook. */
+  private readonly readback: Readback;
+  /** readback 'submit': staging buffers for the groups' read-backs, and the context's submit hook. */
   private readonly pool: StagingPool | null;
   private readonly unsubscribe: () => void;
-  /** overlap: groups copied to staging, in tap order; each settles with its records or an error. */
+  /** Groups whose read-back is under way ('logits', 'submit'), in tap order; each settles with its records or an error. */
   private groups: Array<Promise<Built>> = [];
 
   constructor(
@@ -320,7 +329,9 @@ export class Capture {
     this.phiZero = o.phiZero ?? 1e-6;
     const maxBytes = o.stagingBytes ?? STAGING_MAX_BYTES;
     if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new ShapeError('capture.stagingBytes', `must be an integer ≥ 0, got ${maxBytes}`);
-    if (o.overlap ?? false) {
+    this.readback = o.readback ?? 'logits';
+    if (!['logits', 'collect', 'submit'].includes(this.readback)) throw new ShapeError('capture.readback', `must be 'logits', 'collect' or 'submit', got ${String(this.readback)}`);
+    if (this.readback === 'submit') {
       // A few buffers reused group after group (a layer's outputs at T = 2048, hidden 768: < 1 MiB);
       // at the cap a group waits for a later submit or for collect() instead.
       this.pool = new StagingPool(ctx.device, { buffers: 0, bufferBytes: Math.min(1 << 20, Math.max(256, maxBytes)), maxBytes, label: `${ctx.label}:capture` });
@@ -337,8 +348,8 @@ export class Capture {
   }
 
   /**
-   * Of `size`, the records already copied out for a background read-back (overlap; 0 without): their
-   * GPU tensors are released, their staging buffers mapped, and they are built as the maps resolve.
+   * Of `size`, the records already copied out for a background read-back (0 with readback 'collect'):
+   * their GPU tensors are released, and they are built as their maps resolve.
    */
   get readingBack(): number {
     return this.sealed;
@@ -356,6 +367,25 @@ export class Capture {
 
   /** Assign to `session.tap` (or ForwardOptions.tap). A no-op after dispose(). */
   readonly tap: Tap = (point, t, site) => {
+    this.observe(point, t, site);
+    if (point === 'logits' && this.readback === 'logits') this.readNow();
+  };
+
+  /**
+   * readback 'logits': everything enqueued so far goes into one read-back now (copies encoded behind
+   * the forward, submitted at once), built when it resolves.
+   */
+  private readNow(): void {
+    this.heldA = null;
+    this.replay = null;
+    if (this.disposed || this.ctx.lost || this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.sealed += batch.length;
+    this.groups.push(this.readAll(batch).then((records): Built => (this.disposed ? { records: [] } : { records }), (error: unknown): Built => ({ records: [], error })));
+  }
+
+  private observe(point: TapPoint, t: Tensor, site: TapSite): void {
     if (this.disposed) return;
     if (point === 'hidden') {
       this.replay = null;
@@ -487,7 +517,7 @@ export class Capture {
         return;
     }
     this.pending.push(rec);
-  };
+  }
 
   private static tensorsOf(p: Pending): Tensor[] {
     // dFdg is another record's fused output (gate.c's): that record owns it.
@@ -569,8 +599,8 @@ export class Capture {
   }
 
   /**
-   * Every record enqueued so far, in tap order, and releases their tensors. With overlap most were read
-   * back and built during the forward pass; the rest are read here.
+   * Every record enqueued so far, in tap order, and releases their tensors. With readback 'logits' or
+   * 'submit' most are already on their way back (or built); the rest are read here.
    */
   async collect(): Promise<CaptureRecord[]> {
     this.heldA = null;

@@ -70,8 +70,19 @@ export function histogramEdges(s: HistogramSpec): Float32Array {
   return e;
 }
 
+const edgeKeys = new Map<string, Uint32Array>();
+
+/** histogramEdges as f32 keys (what the kernel compares), memoized by the spec: every tap of a capture asks again. Read-only. */
 export function histogramEdgeKeys(s: HistogramSpec): Uint32Array {
-  return Uint32Array.from(histogramEdges(s), f32Key);
+  const num = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
+  const key = `${s.bins}|${num(s.lo)}|${num(s.hi)}|${s.scale ?? ''}|${s.value ?? ''}`;
+  let k = edgeKeys.get(key);
+  if (!k) {
+    k = Uint32Array.from(histogramEdges(s), f32Key);
+    if (edgeKeys.size > 256) edgeKeys.clear();
+    edgeKeys.set(key, k);
+  }
+  return k;
 }
 
 /** α < eps and α > 1 − eps, tested on log α: log α < log(eps), log α > log1p(−eps). */

@@ -642,9 +642,21 @@ export class GpuContext {
   }
 }
 
+/** Ids of long define values (generated code): keys stay short, and a string object seen before is hashed once. */
+const longValues = new Map<string, number>();
+
 function stableString(o: Readonly<Record<string, unknown>>): string {
   return Object.keys(o)
     .sort()
-    .map((k) => `${k}=${String(o[k])}`)
+    .map((k) => {
+      const v = o[k];
+      if (typeof v !== 'string' || v.length <= 64) return `${k}=${String(v)}`;
+      let id = longValues.get(v);
+      if (id === undefined) {
+        id = longValues.size;
+        longValues.set(v, id);
+      }
+      return `${k}=#${id}`;
+    })
     .join(',');
 }

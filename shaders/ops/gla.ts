@@ -107,12 +107,29 @@ function slots(entries: ReadonlyArray<readonly [string, Tensor | undefined | fal
   return { defines, bindings };
 }
 
+/**
+ * A code generator memoized by its arguments: the same define strings object for the same shape, so
+ * the pipeline-cache key of a dispatch is built without generating (and hashing) the code again.
+ */
+function memoCode<A extends Array<number | boolean>>(f: (...a: A) => Record<string, string>): (...a: A) => Record<string, string> {
+  const cache = new Map<string, Record<string, string>>();
+  return (...a: A) => {
+    const k = a.join(',');
+    let r = cache.get(k);
+    if (!r) {
+      r = f(...a);
+      cache.set(k, r);
+    }
+    return r;
+  };
+}
+
 /** n statements on one line (keeps the preprocessor's line map exact). */
 const rep = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join(' ');
 const rep2 = (n: number, m: number, f: (i: number, j: number) => string): string => rep(n, (i) => rep(m, (j) => f(i, j)));
 
 /** Straight-line register code for the recurrence: rows i = r + R·m held in s_m (and z_m). */
-function recurrentCode(NR: number, R: number, dk: number, hasA: boolean, denom: boolean): Record<string, string> {
+const recurrentCode = memoCode(function recurrentCode(NR: number, R: number, dk: number, hasA: boolean, denom: boolean): Record<string, string> {
   const full = NR * R === dk;
   const guard = (m: number, body: string): string => (full ? `{ let i = r + ${R * m}u; ${body} }` : `{ let i = r + ${R * m}u; if (i < dk) { ${body} } }`);
   return {
@@ -126,10 +143,10 @@ function recurrentCode(NR: number, R: number, dk: number, hasA: boolean, denom: 
       guard(m, `if (jv) { st[sbase + i * dv] = rs${m}; }${denom ? ` if (wid.x == 0u && jl == 0u) { zs[bh * dk + i] = rz${m}; }` : ''}`),
     ),
   };
-}
+});
 
 /** The chunk-contribution pass's ΔS tile: TM rows × NV vec4 column groups in registers s_a_n. */
-function stateCode(TM: number, NV: number): Record<string, string> {
+const stateCode = memoCode(function stateCode(TM: number, NV: number): Record<string, string> {
   return {
     S_ZERO: rep2(TM, NV, (a, n) => `var s${a}_${n} = vec4<f32>(0.0);`),
     S_PUBLISH: rep2(TM, NV, (a, n) => `hst[hb + ${a}u * dv4 + ${n}u * TXN] = s${a}_${n};`),
@@ -142,10 +159,10 @@ function stateCode(TM: number, NV: number): Record<string, string> {
       rep(NV, (n) => `let v${n} = sh_v[vb + ${n}u * TXN];`) + ' ' +
       rep2(TM, NV, (a, n) => `s${a}_${n} = fma(k${a}, v${n}, s${a}_${n});`),
   };
-}
+});
 
 /** The output pass's accumulators: RM rows (ty + 16m) × NV vec4 column groups in acc_m_n. */
-function outputCode(RM: number, NV: number, denom: boolean): Record<string, string> {
+const outputCode = memoCode(function outputCode(RM: number, NV: number, denom: boolean): Record<string, string> {
   const col = (n: number): string => `tx + ${n}u * TXN`;
   return {
     O_DECL: rep2(RM, NV, (m, n) => `var acc${m}_${n} = vec4<f32>(0.0);`) + (denom ? ' ' + rep(RM, (m) => `var den${m} = 0.0;`) : ''),
@@ -171,10 +188,10 @@ function outputCode(RM: number, NV: number, denom: boolean): Record<string, stri
       ' } }',
     ),
   };
-}
+});
 
 /** Straight-line code of the intra-chunk pass: off-diagonal accumulators acc_i_j, diagonal pairs acd_e. */
-function attnCode(NSUB: number, hasA: boolean): Record<string, string> {
+const attnCode = memoCode(function attnCode(NSUB: number, hasA: boolean): Record<string, string> {
   const NE = Math.ceil((NSUB * 136) / 256);
   const off: Array<[number, number]> = [];
   for (let i = 1; i < NSUB; i++) for (let j = 0; j < i; j++) off.push([i, j]);
@@ -200,7 +217,7 @@ function attnCode(NSUB: number, hasA: boolean): Record<string, string> {
       off.map(([i, j]) => `if (tc + ${16 * i}u + r < T) { pm[pb + (${16 * i}u + r) * rs + ${16 * j}u + c] = acc${i}_${j}; }`).join(' ') + ' ' +
       rep(NE, (e) => `if (pv${e} && tc + prow${e} < T) { pm[pb + prow${e} * rs + pcol${e}] = acd${e}; }`),
   };
-}
+});
 
 const layerOf = (layer: number | undefined): { layer?: number } => (layer !== undefined ? { layer } : {});
 

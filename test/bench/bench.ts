@@ -21,6 +21,7 @@ import {
   softmaxBaselineConfig,
   sweep,
   type ModelConfig,
+  type Readback,
   type Tensor,
 } from '../../shaders/index.js';
 import { checkTile, matmul, matmulNN, matmulNaive, matmulSegments, type MatmulTile } from '../../shaders/ops/matmul.js';
@@ -495,32 +496,39 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
       out['perLayerSpeedup'] = median(pairs);
       console.log(`T=${T}: prefill with one submit at the end ${median(one).toFixed(3)} ms, a submit per layer ${median(per).toFixed(3)} ms → ${median(pairs).toFixed(2)}× (median of ${repeat} alternating pairs)`);
     }
-    let cap: Capture | null = null;
-    const withCapture = {
-      before: () => {
-        cap = new Capture(ctx, { quantities: DEFAULT_QUANTITIES });
-        sR.tap = cap.tap;
-      },
-      after: async () => {
-        await cap?.collect();
-        cap?.dispose();
-        sR.tap = null;
-      },
+    const withCapture = (readback: Readback): { before: () => void; after: () => Promise<void> } => {
+      let cap: Capture | null = null;
+      return {
+        before: () => {
+          cap = new Capture(ctx, { quantities: DEFAULT_QUANTITIES, readback });
+          sR.tap = cap.tap;
+        },
+        after: async () => {
+          await cap?.collect();
+          cap?.dispose();
+          sR.tap = null;
+        },
+      };
     };
-    const captured = await prefillMs(sR, ids, withCapture);
-    // The ratio from alternating plain / captured runs (drift hits both alike): median of the pairs.
-    const capPairs: number[] = [];
-    for (let i = 0; i < repeat; i++) capPairs.push((await prefillMs(sR, ids, withCapture, 1)).ms / (await prefillMs(sR, ids, {}, 1)).ms);
-    const captureRatio = median(capPairs);
-    // collect() alone after the prefill, overlapped (opt-in: groups read back and built while the GPU
-    // runs later layers) and with one read-back at collect() (the default); and prefill + collect.
-    const collectTimes = async (overlap: boolean): Promise<{ collectMs: number; totalMs: number }> => {
+    const captured = await prefillMs(sR, ids, withCapture('logits'));
+    // Each read-back mode against the plain prefill, from alternating plain / captured runs (drift hits
+    // both alike): the median of the pairs' ratios. 'logits' is the default.
+    const modes: Readback[] = ['logits', 'collect', 'submit'];
+    const capPairs: Record<string, number[]> = {};
+    for (const m of modes) capPairs[m] = [];
+    for (let i = 0; i < repeat; i++) {
+      for (const m of modes) capPairs[m]?.push((await prefillMs(sR, ids, withCapture(m), 1)).ms / (await prefillMs(sR, ids, {}, 1)).ms);
+    }
+    const captureRatio = median([...(capPairs['logits'] ?? [])]);
+    // Where the time goes per mode: prefill() (the session's logits read included), then collect().
+    const split = async (readback: Readback): Promise<{ prefillMs: number; collectMs: number; totalMs: number }> => {
+      const p: number[] = [];
       const c: number[] = [];
       const total: number[] = [];
       for (let r = 0; r < repeat + 1; r++) {
         await sR.reset();
         await ctx.sync();
-        const capture = new Capture(ctx, { quantities: DEFAULT_QUANTITIES, overlap });
+        const capture = new Capture(ctx, { quantities: DEFAULT_QUANTITIES, readback });
         sR.tap = capture.tap;
         try {
           const t0 = now();
@@ -529,6 +537,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
           await capture.collect();
           const t2 = now();
           if (r > 0) {
+            p.push(t1 - t0);
             c.push(t2 - t1);
             total.push(t2 - t0);
           }
@@ -537,16 +546,18 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
           sR.tap = null;
         }
       }
-      return { collectMs: median(c), totalMs: median(total) };
+      return { prefillMs: median(p), collectMs: median(c), totalMs: median(total) };
     };
-    const collectOverlap = await collectTimes(true);
-    const collectSerial = await collectTimes(false);
-    out['collectOverlap'] = collectOverlap;
-    out['collectNoOverlap'] = collectSerial;
-    console.log(
-      `T=${T}: capture collect() after prefill ${collectOverlap.collectMs.toFixed(3)} ms overlapped (prefill + collect ${collectOverlap.totalMs.toFixed(3)} ms), ` +
-        `${collectSerial.collectMs.toFixed(3)} ms with overlap off (${collectSerial.totalMs.toFixed(3)} ms)`,
-    );
+    const splits: Record<string, { prefillMs: number; collectMs: number; totalMs: number }> = {};
+    for (const m of modes) splits[m] = await split(m);
+    out['captureModes'] = Object.fromEntries(modes.map((m) => [m, { ratio: median([...(capPairs[m] ?? [])]), pairs: capPairs[m], ...splits[m] }]));
+    for (const m of modes) {
+      const sp = splits[m] as { prefillMs: number; collectMs: number; totalMs: number };
+      console.log(
+        `T=${T}: capture readback '${m}'${m === 'logits' ? ' (default)' : ''}: ${median([...(capPairs[m] ?? [])]).toFixed(2)}× plain (median of ${repeat} alternating pairs); ` +
+          `prefill ${sp.prefillMs.toFixed(3)} ms + collect() ${sp.collectMs.toFixed(3)} ms = ${sp.totalMs.toFixed(3)} ms`,
+      );
+    }
     // Where capture's time goes: the same run without the readback, and its kernels by GPU time.
     let capNoRead: Capture | null = null;
     const capturedGpu = await prefillMs(sR, ids, {
@@ -590,7 +601,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
       reglaPrefillMs: plainRun.ms,
       captureMs: captured.ms,
       captureRatio,
-      captureRatioPairs: capPairs,
+      captureRatioPairs: capPairs['logits'],
       perOpMs: perOp.ms,
       perOpRatio: perOp.ms / plainRun.ms,
       reglaPeakBytes: plainRun.peakBytes,

@@ -1,7 +1,7 @@
-// Capture's overlapped collect (CaptureOptions.overlap): records read back and built in
-// groups while the forward runs must equal, record for record and bit for bit, those of one read-back
-// at collect() (overlap: false), through several forwards, decode steps and filters; a failed
-// background read-back surfaces from collect(); dispose() releases everything.
+// Capture's read-back modes (CaptureOptions.readback): records read back at each forward's logits
+// (the default) and in groups at every submit while the forward runs must equal, record for record
+// and bit for bit, those of one read-back at collect(), through several forwards, decode steps and
+// filters; a failed background read-back surfaces from collect(); dispose() releases everything.
 import { describe, expect, it } from 'vitest';
 import { Capture, type CaptureOptions, type CaptureRecord, type Quantity } from '../../shaders/capture/capture.js';
 import { combineTaps } from '../../shaders/capture/dump.js';
@@ -53,8 +53,8 @@ async function run(ctx: GpuContext, c: ModelConfig, model: GpuModel, o: CaptureO
   }
 }
 
-describe('Capture overlapped collect', () => {
-  const cases: Array<[string, Omit<CaptureOptions, 'overlap'>, TapPoint?]> = [
+describe('Capture read-back modes', () => {
+  const cases: Array<[string, Omit<CaptureOptions, 'readback'>, TapPoint?]> = [
     ['every quantity', { quantities: ALL, topk: 4 }],
     ['every quantity, a submit between gate.a and gate.c', { quantities: ALL }, 'gate.a'],
     ['token range, heads and layers filters', { quantities: ALL, tokens: { lo: 100, hi: 2120 }, heads: [1], layers: [0, 2], bins: 16 }],
@@ -68,33 +68,39 @@ describe('Capture overlapped collect', () => {
       const c = parseConfig(CONFIG);
       const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 11, gateBias: 1 }));
       try {
-        const off = await run(ctx, c, model, { ...o, overlap: false }, flushAt);
-        const on = await run(ctx, c, model, { ...o, overlap: true }, flushAt);
+        const off = await run(ctx, c, model, { ...o, readback: 'collect' }, flushAt);
+        const on = await run(ctx, c, model, { ...o, readback: 'submit' }, flushAt);
+        const atLogits = await run(ctx, c, model, o, flushAt); // the default
         expect(off.early).toBe(0);
         // The prefill's per-layer submits sealed its earlier layers before collect() (when there is room).
         if (o.stagingBytes === 0) expect(on.early).toBe(0);
         else expect(on.early).toBeGreaterThan(0);
-        expect(on.recs.length).toBe(off.recs.length);
-        expect(on.recs.length).toBeGreaterThan(0);
-        for (let i = 0; i < off.recs.length; i++) expect(on.recs[i], `record ${i}`).toStrictEqual(off.recs[i]);
+        // At the prefill's logits tap, every record of it went into one read-back.
+        expect(atLogits.early).toBeGreaterThan(0);
         // Bitwise, not only numerically: the per-token matrices' bytes.
         const bytes = (r: CaptureRecord[]): number[] => r.flatMap((x) => [x.tokenNorm, x.tokenEntropy, x.tokenStateNorm, x.topk?.values].flatMap((m) => (m ? Array.from(new Uint32Array(m.data.buffer, m.data.byteOffset, m.data.length)) : [])));
-        expect(bytes(on.recs)).toEqual(bytes(off.recs));
-        expect(on.recs.some((r) => r.pos0 > LONG)).toBe(true); // decode steps and the second block
+        expect(off.recs.length).toBeGreaterThan(0);
+        for (const other of [on, atLogits]) {
+          expect(other.recs.length).toBe(off.recs.length);
+          for (let i = 0; i < off.recs.length; i++) expect(other.recs[i], `record ${i}`).toStrictEqual(off.recs[i]);
+          expect(bytes(other.recs)).toEqual(bytes(off.recs));
+          expect(other.recs.some((r) => r.pos0 > LONG)).toBe(true); // decode steps and the second block
+        }
       } finally {
         model.dispose();
       }
     });
   }
 
-  it('collects after each forward and across reuse; dispose with reads in flight releases everything', async () => {
+  it.each(['submit', 'logits'] as const)('%s: collects after each forward and across reuse; dispose with reads in flight releases everything', async (readback) => {
     const ctx = await getContext();
     const c = parseConfig(CONFIG);
     const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 12 }));
     const st = new ModelState(ctx, c);
     expect(() => new Capture(ctx, { quantities: ALL, stagingBytes: -1 })).toThrow(ShapeError);
     expect(() => new Capture(ctx, { quantities: ALL, stagingBytes: 0.5 })).toThrow(/stagingBytes/);
-    const capture = new Capture(ctx, { quantities: ALL, overlap: true });
+    expect(() => new Capture(ctx, { quantities: ALL, readback: 'later' as 'collect' })).toThrow(/readback/);
+    const capture = new Capture(ctx, { quantities: ALL, readback });
     const ids = ctx.upload(Uint32Array.from(tokens(300, c.vocabSize)), [300], 'ids');
     try {
       const first = forward(model, st, ids, { logits: 'last', tap: capture.tap });
@@ -134,7 +140,7 @@ describe('Capture overlapped collect', () => {
       if (d.label?.includes(':capture:')) b.mapAsync = () => Promise.reject(new Error('map failed (test)'));
       return b;
     };
-    const capture = new Capture(ctx, { quantities: ALL, overlap: true });
+    const capture = new Capture(ctx, { quantities: ALL, readback: 'submit' });
     const ids = ctx.upload(Uint32Array.from(tokens(64, c.vocabSize)), [64], 'ids');
     try {
       forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
@@ -142,6 +148,36 @@ describe('Capture overlapped collect', () => {
       expect(capture.size).toBe(0);
     } finally {
       device.createBuffer = create;
+      capture.dispose();
+      ids.dispose();
+      st.dispose();
+      model.dispose();
+    }
+  });
+
+  it('readback logits: a failed read-back rejects collect() and releases the rest', async () => {
+    const ctx = await getContext();
+    const c = parseConfig(CONFIG);
+    const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 14 }));
+    const st = new ModelState(ctx, c);
+    const capture = new Capture(ctx, { quantities: ALL });
+    const ids = ctx.upload(Uint32Array.from(tokens(64, c.vocabSize)), [64], 'ids');
+    const read = ctx.read.bind(ctx);
+    // The capture's one read-back (the first read after the logits tap) fails.
+    let fail = false;
+    ctx.read = (t, ...rest) => (fail && t.name === 'capture.readback' ? Promise.reject(new Error('map failed (test)')) : read(t, ...rest));
+    try {
+      fail = true;
+      forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
+      fail = false;
+      expect(capture.readingBack).toBeGreaterThan(0);
+      await expect(capture.collect()).rejects.toThrow(/map failed \(test\)/);
+      expect(capture.size).toBe(0);
+      // The next forward reads back as usual.
+      forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
+      expect((await capture.collect()).length).toBeGreaterThan(0);
+    } finally {
+      ctx.read = read;
       capture.dispose();
       ids.dispose();
       st.dispose();
