@@ -607,7 +607,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
       reglaPeakBytes: plainRun.peakBytes,
     });
     console.log(
-      `T=${T}: prefill ${plainRun.ms.toFixed(3)} ms; with default capture ${captured.ms.toFixed(3)} ms (${captureRatio.toFixed(2)}×, median of ${capPairs.length} alternating pairs; target ≤ 1.15×); ` +
+      `T=${T}: prefill ${plainRun.ms.toFixed(3)} ms; with default capture ${captured.ms.toFixed(3)} ms (${captureRatio.toFixed(2)}×, median of ${repeat} alternating pairs; target ≤ 1.15×); ` +
         `per-op profiler ${perOp.ms.toFixed(3)} ms (${(perOp.ms / plainRun.ms).toFixed(2)}×)`,
     );
   } catch (e) {
