@@ -2,21 +2,20 @@
 // saturation counts, per-head means, gate-gradient proxies, state norms, and per token: ‖S_t‖, ‖o_t‖,
 // φ entropy, logits top-k; per channel: mean α) into tensors it owns, and collect() which returns them
 // as plain records. When their bytes come back is `readback`:
-//   'logits' (default): when a forward taps its logits (its last point), everything enqueued so far is
-//     copied into one buffer and its read-back submitted right behind the forward, ahead of the
-//     session's own logits read: both come back when the GPU finishes, and collect() only builds.
+//   'submit' (default): every submit of the context (the forward submits each layer at T > 1) copies
+//     the outputs enqueued so far into a staging buffer from the context's shared pool, maps it and
+//     builds those records as soon as the map resolves, while the GPU runs later layers; collect()
+//     then only finishes the last group. Fastest on the H200 (bench `targets`, 12 layers, T=2048)
+//     once the staging buffers were shared across captures instead of created per capture.
+//   'logits': when a forward taps its logits (its last point), everything enqueued so far is copied
+//     into one buffer and its read-back submitted right behind the forward, ahead of the session's
+//     own logits read; all records are built when the GPU has finished.
 //   'collect': collect() copies and reads everything in one transfer (a round trip after the GPU idles).
-//   'submit': every submit of the context (the forward submits each layer at T > 1) copies the outputs
-//     enqueued so far into a staging buffer (StagingPool), maps it and builds those records as soon
-//     as the map resolves; collect() then only finishes the last group. On the H200 through Node's
-//     Dawn (bench `targets`, 12 layers, T=2048) this made prefill + collect slower or no faster than
-//     'collect' (46.0 vs 38.6 ms; 31.5 vs 30.7 ms): the per-submit copies and pending maps cost the
-//     host what collect() saves.
 // Same records, bit for bit, in every mode. The model's own tensors are only read, never written.
 // Quantities that are off cost nothing.
 
 import type { GpuContext } from '../gpu/context.js';
-import { StagingPool, type StagingBuffer } from '../gpu/staging.js';
+import type { StagingBuffer } from '../gpu/staging.js';
 import type { Tensor } from '../gpu/tensor.js';
 import type { Tap, TapPoint, TapSite } from '../model/model.js';
 import { ShapeError } from '../errors.js';
@@ -71,8 +70,8 @@ export interface CaptureOptions {
   /** 'phiStats': entries ≤ this count as zero (default 1e-6). */
   phiZero?: number;
   /**
-   * When the records' bytes are read back (see the header): at each forward's logits (default), at
-   * collect(), or at every submit of the context. Same records in every mode.
+   * When the records' bytes are read back (see the header): at every submit of the context (default),
+   * at each forward's logits, or at collect(). Same records in every mode.
    */
   readback?: Readback;
   /**
@@ -294,7 +293,10 @@ export class Capture {
   private disposed = false;
   private readonly readback: Readback;
   /** readback 'submit': staging buffers for the groups' read-backs, and the context's submit hook. */
-  private readonly pool: StagingPool | null;
+  private readonly submitSeals: boolean;
+  /** readback 'submit': bytes of this capture's read-backs in flight at most, and now. */
+  private readonly stagingCap: number;
+  private stagingInFlight = 0;
   private readonly unsubscribe: () => void;
   /** Groups whose read-back is under way ('logits', 'submit'), in tap order; each settles with its records or an error. */
   private groups: Array<Promise<Built>> = [];
@@ -329,17 +331,13 @@ export class Capture {
     this.phiZero = o.phiZero ?? 1e-6;
     const maxBytes = o.stagingBytes ?? STAGING_MAX_BYTES;
     if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new ShapeError('capture.stagingBytes', `must be an integer ≥ 0, got ${maxBytes}`);
-    this.readback = o.readback ?? 'logits';
+    this.readback = o.readback ?? 'submit';
     if (!['logits', 'collect', 'submit'].includes(this.readback)) throw new ShapeError('capture.readback', `must be 'logits', 'collect' or 'submit', got ${String(this.readback)}`);
-    if (this.readback === 'submit') {
-      // A few buffers reused group after group (a layer's outputs at T = 2048, hidden 768: < 1 MiB);
-      // at the cap a group waits for a later submit or for collect() instead.
-      this.pool = new StagingPool(ctx.device, { buffers: 0, bufferBytes: Math.min(1 << 20, Math.max(256, maxBytes)), maxBytes, label: `${ctx.label}:capture` });
-      this.unsubscribe = ctx.onSubmit(() => this.seal());
-    } else {
-      this.pool = null;
-      this.unsubscribe = () => undefined;
-    }
+    this.submitSeals = this.readback === 'submit';
+    this.stagingCap = maxBytes;
+    // readback 'submit': a group of records is sealed at every submit of the context (the forward
+    // submits each layer at T > 1); its staging buffer comes from the context's shared pool.
+    this.unsubscribe = this.submitSeals ? ctx.onSubmit(() => this.seal()) : () => undefined;
   }
 
   /** Records enqueued and not yet collected (those already read back in the background included). */
@@ -551,8 +549,7 @@ export class Capture {
    * pending with everything after it; so does all of it when the pool is at its cap.
    */
   private seal(): void {
-    const pool = this.pool;
-    if (!pool || this.disposed || this.pending.length === 0) return;
+    if (!this.submitSeals || this.disposed || this.ctx.lost || this.pending.length === 0) return;
     let n = this.pending.length;
     if (this.heldA) {
       const i = this.pending.indexOf(this.heldA.record);
@@ -561,16 +558,19 @@ export class Capture {
     if (n === 0) return;
     const batch = this.pending.slice(0, n);
     const { tensors, offsets, total } = Capture.layoutOf(batch);
+    const bytes = total * 4;
+    const pool = this.ctx.staging;
     let buf: StagingBuffer | null = null;
     if (total > 0) {
-      buf = pool.acquire(total * 4);
+      if (this.stagingInFlight + bytes > this.stagingCap) return;
+      buf = pool.acquire(bytes);
       if (!buf) return;
       // The copy goes on the queue now (its own submit), behind the work that wrote the outputs.
       try {
         const device = this.ctx.device;
         const enc = device.createCommandEncoder({ label: 'capture.staging' });
         for (const t of tensors) enc.copyBufferToBuffer(t.buffer, t.byteOffset, buf.buffer, (offsets.get(t) as number) * 4, t.size * 4);
-        if (!this.ctx.lost) device.queue.submit([enc.finish()]);
+        device.queue.submit([enc.finish()]);
       } catch {
         // Never fail the submit that called us: these records stay pending; collect() reads them.
         pool.release(buf);
@@ -585,8 +585,15 @@ export class Capture {
     }
     // Recycled by the context only at its next submit, which the queue runs after this copy.
     for (const t of tensors) t.dispose();
-    const read = pool.read(buf, total * 4);
-    this.groups.push(read.then((bytes) => this.built(batch, new Uint32Array(bytes), offsets)).catch((error: unknown) => ({ records: [], error })));
+    this.stagingInFlight += bytes;
+    const read = pool.read(buf, bytes, (mapped) => this.built(batch, new Uint32Array(mapped, 0, total), offsets));
+    this.groups.push(
+      read
+        .catch((error: unknown): Built => ({ records: [], error }))
+        .finally(() => {
+          this.stagingInFlight -= bytes;
+        }),
+    );
   }
 
   private built(batch: readonly Pending[], words: Uint32Array, offsets: ReadonlyMap<Tensor, number>): Built {
@@ -605,7 +612,7 @@ export class Capture {
   async collect(): Promise<CaptureRecord[]> {
     this.heldA = null;
     this.replay = null;
-    if (this.pool && !this.disposed && !this.ctx.lost) {
+    if (this.submitSeals && !this.disposed && !this.ctx.lost) {
       this.ctx.flush(); // seals what is pending through the submit hook
       this.seal(); // nothing was left to submit, or the hook had kept records back
     }
@@ -627,23 +634,19 @@ export class Capture {
     return records;
   }
 
-  /** Reads the outputs of `batch` back in one transfer, releases them, and builds its records. */
+  /** Reads the outputs of `batch` back in one transfer, releases them, and builds its records (straight from the mapped bytes). */
   private async readAll(batch: readonly Pending[]): Promise<CaptureRecord[]> {
     const { tensors, offsets, total } = Capture.layoutOf(batch);
-    let words: Uint32Array = new Uint32Array(0);
-    if (total > 0) {
-      const all = this.ctx.tensor([total], 'u32', 'capture.readback');
-      try {
-        for (const t of tensors) this.ctx.copy(t, all, 0, offsets.get(t) as number, t.size);
-        for (const t of tensors) t.dispose();
-        const r = await this.ctx.read(all);
-        words = r instanceof Uint32Array ? r : new Uint32Array(r.buffer, r.byteOffset, r.length);
-      } finally {
-        all.dispose();
-        for (const t of tensors) if (!t.disposed) t.dispose();
-      }
+    if (total === 0) return this.build(batch, new Uint32Array(0), offsets);
+    const all = this.ctx.tensor([total], 'u32', 'capture.readback');
+    try {
+      for (const t of tensors) this.ctx.copy(t, all, 0, offsets.get(t) as number, t.size);
+      for (const t of tensors) t.dispose();
+      return await this.ctx.readWith(all, (mapped) => this.build(batch, new Uint32Array(mapped, 0, total), offsets));
+    } finally {
+      all.dispose();
+      for (const t of tensors) if (!t.disposed) t.dispose();
     }
-    return this.build(batch, words, offsets);
   }
 
   /** The records of `batch` from its outputs read back into `words` at `offsets`. */
@@ -749,9 +752,9 @@ export class Capture {
     this.heldA = null;
     for (const p of this.pending) for (const t of Capture.tensorsOf(p)) t.dispose();
     this.pending = [];
-    // Groups still being read back: their buffers are destroyed as each map settles; results dropped.
+    // Groups still being read back: their staging buffers go back to the context's pool as each map
+    // settles; results dropped.
     this.groups = [];
     this.sealed = 0;
-    this.pool?.destroy();
   }
 }

@@ -168,7 +168,12 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     .u32(lay.hist?.offset ?? 0).u32(lay.sat?.offset ?? 0).u32(lay.zeros ?? 0).u32(lay.moments ?? 0)
     .u32(lay.proxies ?? 0).u32(lay.rowNorms ?? 0).u32(lay.entropy ?? 0).u32(lay.channels?.offset ?? 0)
     .f32(a.phi?.zero ?? 0).u32(blocks).u32(blocks > 0 ? Math.ceil(l.rows / blocks) : 0).u32(0);
-  if (a.hist || satKeys.length > 0) for (let i = 0; i < EDGE_SLOTS; i++) p.u32(i < histKeys.length ? (histKeys[i] as number) : (satKeys[i - histKeys.length] ?? 0));
+  if (a.hist || satKeys.length > 0) {
+    const edges = new Uint32Array(EDGE_SLOTS);
+    edges.set(histKeys);
+    edges.set(satKeys, histKeys.length);
+    p.u32s(edges);
+  }
   const other = a.proxies ? (a.proxies.of === 'a' ? a.proxies.c : a.proxies.a) : undefined;
   const flops = (a.hist ? Math.ceil(Math.log2(a.hist.bins + 1)) + 2 : 0) + satKeys.length + (a.moments ? 3 : 0) + (a.proxies ? 12 : 0) + (a.rowNorms ? 2 : 0) + (a.phi ? 8 : 0) + (a.channels ? 5 : 0);
   const n = l.rows * l.H * l.D;
@@ -193,35 +198,39 @@ export function finishChannels(words: Float32Array, offset: number, blocks: numb
 }
 
 /**
- * The workgroup tree sum of kernels/capture.wgsl (tree_sum) over lanes r[0..n), the other WG − n lanes
- * holding +0: the same f32 additions in the same order (adding a +0 lane is kept, it turns −0 into +0),
- * without the work on lanes that are all zero. Overwrites r.
+ * The workgroup tree sum of kernels/capture.wgsl (tree_sum) over lanes r[o .. o + n), the other WG − n
+ * lanes holding +0: the same f32 additions in the same order (adding a +0 lane is kept, it turns −0
+ * into +0), without the work on lanes that are all zero. Overwrites those lanes.
  */
-function treeSum(r: Float32Array, n: number): number {
+function treeSum(r: Float32Array, o: number, n: number): number {
   for (let s = WG / 2; s > 0; s >>= 1) {
     const m = Math.min(s, n);
-    for (let lid = 0; lid < m; lid++) r[lid] = (r[lid] as number) + (lid + s < n ? (r[lid + s] as number) : 0);
+    for (let lid = 0; lid < m; lid++) r[o + lid] = (r[o + lid] as number) + (lid + s < n ? (r[o + lid + s] as number) : 0);
     n = m;
   }
-  return n > 0 ? (r[0] as number) : 0;
+  return n > 0 ? (r[o] as number) : 0;
 }
 
-/** Scratch lanes of the CPU finishes (single-threaded; never held across calls). */
-const LANES = new Float32Array(WG);
+/** Scratch lanes of the CPU finishes, WG per column (single-threaded; never held across calls). */
+let lanes = new Float32Array(WG * 32);
 
 /**
- * The f32 sum the GPU forms of `count` values x[at + i·stride]: value i added to lane i mod WG (lanes
- * start at +0, values in order), then the tree over the lanes.
+ * Per column c < cols, the f32 sum the GPU forms of `count` values x[at + i·stride + c]: value i added
+ * to lane i mod WG (lanes start at +0, values in order; a Float32Array store rounds each addition to
+ * f32), then the tree over the lanes; into out[outAt + c]. One pass over the rows for all columns.
  */
-function laneTreeSum(x: ArrayLike<number>, at: number, stride: number, count: number): number {
-  const r = LANES;
-  const n = Math.min(count, WG);
-  for (let lid = 0; lid < n; lid++) {
-    let acc = 0;
-    for (let i = lid; i < count; i += WG) acc = Math.fround(acc + (x[at + i * stride] as number));
-    r[lid] = acc;
+function columnTreeSums(x: Float32Array, at: number, stride: number, count: number, cols: number, out: Float32Array, outAt: number): void {
+  const need = cols * WG;
+  if (lanes.length < need) lanes = new Float32Array(need);
+  const r = lanes;
+  r.fill(0, 0, need);
+  for (let i = 0; i < count; i++) {
+    const lane = i % WG;
+    const src = at + i * stride;
+    for (let c = 0; c < cols; c++) r[c * WG + lane] = (r[c * WG + lane] as number) + (x[src + c] as number);
   }
-  return treeSum(r, n);
+  const n = Math.min(count, WG);
+  for (let c = 0; c < cols; c++) out[outAt + c] = treeSum(r, c * WG, n);
 }
 
 /**
@@ -230,7 +239,7 @@ function laneTreeSum(x: ArrayLike<number>, at: number, stride: number, count: nu
  */
 export function finishSums(words: Float32Array, offset: number, chunks: number, H: number): Float32Array {
   const out = new Float32Array(H * 2);
-  for (let i = 0; i < H * 2; i++) out[i] = laneTreeSum(words, offset + i, H * 2, chunks);
+  columnTreeSums(words, offset, H * 2, chunks, H * 2, out, 0);
   return out;
 }
 
@@ -238,16 +247,15 @@ export function finishSums(words: Float32Array, offset: number, chunks: number, 
  * Σ over rows of v (rows, H) per head, computed on the CPU in f32 exactly as the GPU moments pass
  * (chunks of CHUNK rows, per-thread strided sums, tree) and finish would for a [rows, H, 1] tensor.
  */
-export function headSums(v: ArrayLike<number>, rows: number, H: number): Float32Array {
+export function headSums(v: Float32Array, rows: number, H: number): Float32Array {
   const chunks = Math.ceil(rows / CHUNK);
   const part = new Float32Array(Math.max(1, chunks) * H); // (chunks, H): the partials' Σ column
   for (let c = 0; c < chunks; c++) {
     const j0 = c * CHUNK;
-    const n = Math.min(rows, j0 + CHUNK) - j0;
-    for (let h = 0; h < H; h++) part[c * H + h] = laneTreeSum(v, j0 * H + h, H, n);
+    columnTreeSums(v, j0 * H, H, Math.min(rows, j0 + CHUNK) - j0, H, part, c * H);
   }
   const out = new Float32Array(H);
-  for (let h = 0; h < H; h++) out[h] = laneTreeSum(part, h, H, chunks);
+  columnTreeSums(part, 0, H, chunks, H, out, 0);
   return out;
 }
 

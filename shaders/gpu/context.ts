@@ -3,6 +3,7 @@
 // cache keyed by kernel|entry|defines|overrides, the command encoder that batches dispatches, byte
 // counters, and the device-lost state. Ops never create buffers or pipelines themselves.
 
+import { StagingPool } from './staging.js';
 import {
   DeviceLostError,
   GpuValidationError,
@@ -79,38 +80,36 @@ export interface ContextOptions {
   label?: string;
 }
 
+/** f32 → its bits. */
+const F32_SCRATCH = new Float32Array(1);
+const F32_BITS = new Uint32Array(F32_SCRATCH.buffer);
+
 /** Builds a uniform block with WGSL alignment for scalars (4 bytes each, padded to 16). */
 export class ParamWriter {
+  /** The words' bits, as u32. */
   private readonly words: number[] = [];
-  private readonly kinds: Array<'u32' | 'i32' | 'f32'> = [];
   u32(v: number): this {
     this.words.push(v >>> 0);
-    this.kinds.push('u32');
+    return this;
+  }
+  /** Several u32 words in order. */
+  u32s(vs: ArrayLike<number>): this {
+    for (let k = 0; k < vs.length; k++) this.words.push((vs[k] as number) >>> 0);
     return this;
   }
   i32(v: number): this {
-    this.words.push(v | 0);
-    this.kinds.push('i32');
+    this.words.push((v | 0) >>> 0);
     return this;
   }
   f32(v: number): this {
-    this.words.push(v);
-    this.kinds.push('f32');
+    F32_SCRATCH[0] = v;
+    this.words.push(F32_BITS[0] as number);
     return this;
   }
   build(): ArrayBuffer {
-    const n = Math.max(4, Math.ceil(this.words.length / 4) * 4);
-    const buf = new ArrayBuffer(n * 4);
-    const u = new Uint32Array(buf);
-    const i = new Int32Array(buf);
-    const f = new Float32Array(buf);
-    this.words.forEach((w, k) => {
-      const kind = this.kinds[k];
-      if (kind === 'f32') f[k] = w;
-      else if (kind === 'i32') i[k] = w;
-      else u[k] = w;
-    });
-    return buf;
+    const u = new Uint32Array(Math.max(4, Math.ceil(this.words.length / 4) * 4));
+    u.set(this.words);
+    return u.buffer;
   }
 }
 export const params = (): ParamWriter => new ParamWriter();
@@ -118,6 +117,8 @@ export const params = (): ParamWriter => new ParamWriter();
 const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
 const UNIFORM_USAGE = 0x40 | 0x08; // UNIFORM | COPY_DST
 const READ_USAGE = 0x01 | 0x08; // MAP_READ | COPY_DST
+/** Bytes of the context's shared staging buffers at most. */
+const STAGING_POOL_BYTES = 256 << 20;
 const RING_BYTES = 1 << 18; // uniform ring: 1024 slots of 256 bytes per submit
 const RING_ALIGN = 256; // minUniformBufferOffsetAlignment
 
@@ -372,6 +373,18 @@ export class GpuContext {
 
   /** Reads a tensor back (or a sub-range of elements). Submits pending work first. */
   async read(t: Tensor, start = 0, count = t.size - start): Promise<Float32Array | Uint32Array | Int32Array> {
+    const copy = await this.readWith(t, (mapped) => mapped.slice(0, count * 4), start, count);
+    if (t.dtype === 'u32') return new Uint32Array(copy);
+    if (t.dtype === 'i32') return new Int32Array(copy);
+    return new Float32Array(copy);
+  }
+
+  /**
+   * Reads a tensor back (or a sub-range of elements) and returns what `use` makes of the mapped bytes
+   * (elements start .. start + count at byte 0; valid only during the call: nothing may keep a view
+   * of them). Saves the copy of large read-backs that are turned into something else anyway.
+   */
+  async readWith<R>(t: Tensor, use: (mapped: ArrayBuffer) => R, start = 0, count = t.size - start): Promise<R> {
     this.checkAlive();
     if (start < 0 || start + count > t.size) throw new ShapeError(t.name, `read [${start}, ${start + count}) out of range ${t.size}`);
     const bytes = count * 4;
@@ -388,13 +401,13 @@ export class GpuContext {
       if (this.lostError) throw this.lostError;
       throw new GpuValidationError(`readback of ${t.name} failed`, { cause });
     }
-    const copy = staging.buffer.getMappedRange(0, staging.size).slice(0, bytes);
-    staging.buffer.unmap();
-    this.returnToPool(staging.key, staging.buffer);
-    this.checkErrors();
-    if (t.dtype === 'u32') return new Uint32Array(copy);
-    if (t.dtype === 'i32') return new Int32Array(copy);
-    return new Float32Array(copy);
+    try {
+      return use(staging.buffer.getMappedRange(0, staging.size));
+    } finally {
+      staging.buffer.unmap();
+      this.returnToPool(staging.key, staging.buffer);
+      this.checkErrors();
+    }
   }
 
   async readF32(t: Tensor): Promise<Float32Array> {
@@ -632,10 +645,24 @@ export class GpuContext {
     this.checkErrors();
   }
 
+  private stagingPool: StagingPool | null = null;
+
+  /**
+   * MAP_READ staging buffers for background read-backs (capture's readback 'submit'), shared by all
+   * their users and kept between them: creating mappable buffers costs the host more than the reads.
+   */
+  get staging(): StagingPool {
+    this.checkAlive();
+    this.stagingPool ??= new StagingPool(this.device, { buffers: 0, bufferBytes: 1 << 20, maxBytes: STAGING_POOL_BYTES, label: `${this.label}:staging` });
+    return this.stagingPool;
+  }
+
   /** Releases everything; the device itself is owned by the host and destroyed only if asked. */
   destroy(destroyDevice = false): void {
     this.flush();
     this.trim();
+    this.stagingPool?.destroy();
+    this.stagingPool = null;
     this.pipelines.clear();
     this.bindGroups.clear();
     if (destroyDevice) this.device.destroy();

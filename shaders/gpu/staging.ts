@@ -123,10 +123,14 @@ export class StagingPool {
   }
 
   /**
-   * Maps `buf` (whose copy must already be submitted), returns a copy of its first `bytes` bytes and
-   * gives the buffer back to the pool. Rejects when the map fails (the buffer is destroyed then).
+   * Maps `buf` (whose copy must already be submitted), returns a copy of its first `bytes` bytes, or
+   * what `use` makes of the mapped bytes (valid only during the call: nothing may keep a view of
+   * them), and gives the buffer back to the pool. Rejects when the map fails (the buffer is
+   * destroyed then) or with what `use` throws.
    */
-  async read(buf: StagingBuffer, bytes: number): Promise<ArrayBuffer> {
+  read(buf: StagingBuffer, bytes: number): Promise<ArrayBuffer>;
+  read<R>(buf: StagingBuffer, bytes: number, use: (mapped: ArrayBuffer) => R): Promise<R>;
+  async read<R>(buf: StagingBuffer, bytes: number, use?: (mapped: ArrayBuffer) => R): Promise<R | ArrayBuffer> {
     const e = this.entry(buf);
     try {
       await e.buffer.mapAsync(1 /* GPUMapMode.READ */, 0, e.size);
@@ -136,10 +140,13 @@ export class StagingPool {
       if (!this.destroyed) this.bytes -= e.size;
       throw new GpuValidationError(`staging read of ${bytes} bytes failed`, { cause });
     }
-    const out = e.buffer.getMappedRange(0, e.size).slice(0, bytes);
-    e.buffer.unmap();
-    this.release(buf);
-    return out;
+    try {
+      const mapped = e.buffer.getMappedRange(0, e.size);
+      return use ? use(mapped) : mapped.slice(0, bytes);
+    } finally {
+      e.buffer.unmap();
+      this.release(buf);
+    }
   }
 
   /** Gives back a buffer that will not be read (e.g. its copy was never submitted). */

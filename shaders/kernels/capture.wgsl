@@ -194,6 +194,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 #if SAT
   var cnt: array<u32, 16>;
 #endif
+#if HIST
+  // A run of equal bins is added to the workgroup's count once (saturated gates put most of a
+  // thread's elements in one bin: far fewer contended atomics; the counts are the same).
+  var run_bin = 0u;
+  var run_n = 0u;
+#endif
 #if MOM
   var s0 = 0.0;
   var s1 = 0.0;
@@ -227,7 +233,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           bin = lo;
         }
       }
-      atomicAdd(&local_counts[bin], 1u);
+      if (bin == run_bin) {
+        run_n += 1u;
+      } else {
+        if (run_n != 0u) { atomicAdd(&local_counts[run_bin], run_n); }
+        run_bin = bin;
+        run_n = 1u;
+      }
 #endif
 #if SAT
       if (!is_nan_bits(b)) {
@@ -262,6 +274,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 #endif
     }
   }
+#if HIST
+  if (run_n != 0u) { atomicAdd(&local_counts[run_bin], run_n); }
+#endif
 #if SAT
   // Per-thread counts, then one workgroup atomic per thread and threshold.
   for (var t = 0u; t < P.n_sat; t += 1u) {

@@ -510,16 +510,16 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
         },
       };
     };
-    const captured = await prefillMs(sR, ids, withCapture('logits'));
+    const captured = await prefillMs(sR, ids, withCapture('submit'));
     // Each read-back mode against the plain prefill, from alternating plain / captured runs (drift hits
-    // both alike): the median of the pairs' ratios. 'logits' is the default.
-    const modes: Readback[] = ['logits', 'collect', 'submit'];
+    // both alike): the median of the pairs' ratios. 'submit' is the default.
+    const modes: Readback[] = ['submit', 'logits', 'collect'];
     const capPairs: Record<string, number[]> = {};
     for (const m of modes) capPairs[m] = [];
     for (let i = 0; i < repeat; i++) {
       for (const m of modes) capPairs[m]?.push((await prefillMs(sR, ids, withCapture(m), 1)).ms / (await prefillMs(sR, ids, {}, 1)).ms);
     }
-    const captureRatio = median([...(capPairs['logits'] ?? [])]);
+    const captureRatio = median([...(capPairs['submit'] ?? [])]);
     // Where the time goes per mode: prefill() (the session's logits read included), then collect().
     const split = async (readback: Readback): Promise<{ prefillMs: number; collectMs: number; totalMs: number }> => {
       const p: number[] = [];
@@ -554,7 +554,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     for (const m of modes) {
       const sp = splits[m] as { prefillMs: number; collectMs: number; totalMs: number };
       console.log(
-        `T=${T}: capture readback '${m}'${m === 'logits' ? ' (default)' : ''}: ${median([...(capPairs[m] ?? [])]).toFixed(2)}× plain (median of ${repeat} alternating pairs); ` +
+        `T=${T}: capture readback '${m}'${m === 'submit' ? ' (default)' : ''}: ${median([...(capPairs[m] ?? [])]).toFixed(2)}× plain (median of ${repeat} alternating pairs); ` +
           `prefill ${sp.prefillMs.toFixed(3)} ms + collect() ${sp.collectMs.toFixed(3)} ms = ${sp.totalMs.toFixed(3)} ms`,
       );
     }
@@ -563,7 +563,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     const capturedGpu = await prefillMs(sR, ids, {
       before: () => {
         capNoRead?.dispose();
-        capNoRead = new Capture(ctx, { quantities: DEFAULT_QUANTITIES });
+        capNoRead = new Capture(ctx, { quantities: DEFAULT_QUANTITIES, readback: 'collect' });
         sR.tap = capNoRead.tap;
       },
     });
@@ -581,8 +581,16 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     await capTimed.collect();
     capTimed.dispose();
     const byKernel = new Map<string, number>();
-    for (const t of timings) byKernel.set(t.info.kernel, (byKernel.get(t.info.kernel) ?? 0) + (t.endNs - t.startNs) / 1e6);
+    const byCaptureOp = new Map<string, number>();
+    for (const t of timings) {
+      const ms = (t.endNs - t.startNs) / 1e6;
+      byKernel.set(t.info.kernel, (byKernel.get(t.info.kernel) ?? 0) + ms);
+      if (t.info.op.startsWith('capture')) byCaptureOp.set(t.info.op, (byCaptureOp.get(t.info.op) ?? 0) + ms);
+    }
     const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    const capOps = [...byCaptureOp].sort((a, b) => b[1] - a[1]);
+    out['captureOpsMs'] = Object.fromEntries(capOps);
+    console.log(`T=${T}: capture GPU ms by tap point (all layers): ` + capOps.map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(', '));
     out['captureNoReadbackMs'] = capturedGpu.ms;
     out['captureKernelsMs'] = Object.fromEntries(top);
     console.log(
@@ -601,7 +609,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
       reglaPrefillMs: plainRun.ms,
       captureMs: captured.ms,
       captureRatio,
-      captureRatioPairs: capPairs['logits'],
+      captureRatioPairs: capPairs['submit'],
       perOpMs: perOp.ms,
       perOpRatio: perOp.ms / plainRun.ms,
       reglaPeakBytes: plainRun.peakBytes,

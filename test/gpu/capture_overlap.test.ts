@@ -1,15 +1,17 @@
-// Capture's read-back modes (CaptureOptions.readback): records read back at each forward's logits
-// (the default) and in groups at every submit while the forward runs must equal, record for record
+// Capture's read-back modes (CaptureOptions.readback): records read back in groups at every submit
+// while the forward runs (the default) and at each forward's logits must equal, record for record
 // and bit for bit, those of one read-back at collect(), through several forwards, decode steps and
 // filters; a failed background read-back surfaces from collect(); dispose() releases everything.
 import { describe, expect, it } from 'vitest';
 import { Capture, type CaptureOptions, type CaptureRecord, type Quantity } from '../../shaders/capture/capture.js';
 import { combineTaps } from '../../shaders/capture/dump.js';
-import { ShapeError } from '../../shaders/errors.js';
+import { GpuValidationError, ShapeError } from '../../shaders/errors.js';
+import type { StagingBuffer } from '../../shaders/gpu/staging.js';
 import { GpuModel, ModelState, forward, type TapPoint } from '../../shaders/model/model.js';
 import { parseConfig, type ModelConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
 import type { GpuContext } from '../../shaders/gpu/context.js';
+import type { Tensor } from '../../shaders/gpu/tensor.js';
 import { checkLeaks, getContext } from './gpu.js';
 import { VARIANTS, tokens } from './variants.js';
 
@@ -69,8 +71,8 @@ describe('Capture read-back modes', () => {
       const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 11, gateBias: 1 }));
       try {
         const off = await run(ctx, c, model, { ...o, readback: 'collect' }, flushAt);
-        const on = await run(ctx, c, model, { ...o, readback: 'submit' }, flushAt);
-        const atLogits = await run(ctx, c, model, o, flushAt); // the default
+        const on = await run(ctx, c, model, o, flushAt); // the default: 'submit'
+        const atLogits = await run(ctx, c, model, { ...o, readback: 'logits' }, flushAt);
         expect(off.early).toBe(0);
         // The prefill's per-layer submits sealed its earlier layers before collect() (when there is room).
         if (o.stagingBytes === 0) expect(on.early).toBe(0);
@@ -132,22 +134,22 @@ describe('Capture read-back modes', () => {
     const c = parseConfig(CONFIG);
     const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 13 }));
     const st = new ModelState(ctx, c);
-    const device = ctx.device;
-    const create = device.createBuffer.bind(device);
-    // The capture's staging buffers (labelled `…:capture:…`) fail to map.
-    device.createBuffer = (d: GPUBufferDescriptor): GPUBuffer => {
-      const b = create(d);
-      if (d.label?.includes(':capture:')) b.mapAsync = () => Promise.reject(new Error('map failed (test)'));
-      return b;
-    };
+    // The context's shared staging pool fails every read (its buffers go back to the pool).
+    const pool = ctx.staging;
+    const read = pool.read.bind(pool);
+    pool.read = ((buf: StagingBuffer) => {
+      pool.release(buf);
+      return Promise.reject(new GpuValidationError('staging read failed (test)'));
+    }) as typeof pool.read;
     const capture = new Capture(ctx, { quantities: ALL, readback: 'submit' });
     const ids = ctx.upload(Uint32Array.from(tokens(64, c.vocabSize)), [64], 'ids');
     try {
       forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
       await expect(capture.collect()).rejects.toThrow(/staging read/);
       expect(capture.size).toBe(0);
+      expect(pool.stats.inFlight).toBe(0);
     } finally {
-      device.createBuffer = create;
+      pool.read = read;
       capture.dispose();
       ids.dispose();
       st.dispose();
@@ -160,12 +162,13 @@ describe('Capture read-back modes', () => {
     const c = parseConfig(CONFIG);
     const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 14 }));
     const st = new ModelState(ctx, c);
-    const capture = new Capture(ctx, { quantities: ALL });
+    const capture = new Capture(ctx, { quantities: ALL, readback: 'logits' });
     const ids = ctx.upload(Uint32Array.from(tokens(64, c.vocabSize)), [64], 'ids');
-    const read = ctx.read.bind(ctx);
+    const readWith = ctx.readWith.bind(ctx);
     // The capture's one read-back (the first read after the logits tap) fails.
     let fail = false;
-    ctx.read = (t, ...rest) => (fail && t.name === 'capture.readback' ? Promise.reject(new Error('map failed (test)')) : read(t, ...rest));
+    ctx.readWith = <R>(t: Tensor, use: (mapped: ArrayBuffer) => R, ...rest: [number?, number?]): Promise<R> =>
+      fail && t.name === 'capture.readback' ? Promise.reject(new Error('map failed (test)')) : readWith(t, use, ...rest);
     try {
       fail = true;
       forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
@@ -177,7 +180,7 @@ describe('Capture read-back modes', () => {
       forward(model, st, ids, { logits: 'last', tap: capture.tap }).dispose();
       expect((await capture.collect()).length).toBeGreaterThan(0);
     } finally {
-      ctx.read = read;
+      ctx.readWith = readWith;
       capture.dispose();
       ids.dispose();
       st.dispose();
