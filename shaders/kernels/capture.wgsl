@@ -129,23 +129,9 @@ var<workgroup> E: array<u32, 280>;
 var<workgroup> local_counts: array<atomic<u32>, 280>;
 #endif
 
-#if ROWNORM || PHI
-// The chunk's elements as the main loop read them (f32 bits), for the row phase: a row-thread then
-// walks its row in workgroup memory instead of uncoalesced global loads (same values, same order).
-var<workgroup> tile: array<u32, WG * PER_THREAD>;
-#endif
-
 fn element(h: u32, j: u32) -> u32 {
   return ((P.row0 + j / P.D) * P.H + h) * P.D + j % P.D;
 }
-
-#if ROWNORM || PHI
-// Element d of a row starting at x[base] whose element 0 is tile[t] (t + d < n: in the tile).
-fn row_val(base: u32, t: u32, d: u32, n: u32) -> f32 {
-  if (t < n) { return bitcast<f32>(tile[t]); }
-  return bitcast<f32>(x[base + d]);
-}
-#endif
 
 fn sigm(v: f32) -> f32 {
   if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }
@@ -227,9 +213,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let i = element(h, j);
       let b = x[i];
       let xv = bitcast<f32>(b);
-#if ROWNORM || PHI
-      tile[j - j0] = b;
-#endif
 #if HIST
       let B = P.n_hist - 1u;
       var bin = B + 2u;
@@ -324,9 +307,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 #endif
 #if ROWNORM || PHI
   // Rows whose first element lies in this chunk: one thread per row when rows are short (D ≤ WG),
-  // reading the chunk's part of its row from `tile` (a row's tail past the chunk from x); the whole
-  // workgroup per row (strided, tree sums) when they are long (logits: D = vocabulary).
-  workgroupBarrier();
+  // the whole workgroup per row (strided, tree sums) when they are long (logits: D = vocabulary).
   if (live) {
     let rb = (j0 + P.D - 1u) / P.D;
     let re = (j1 + P.D - 1u) / P.D;
@@ -341,7 +322,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         {
         var s = 0.0;
         for (var d = 0u; d < P.D; d += 1u) {
-          let v = row_val(base, r * P.D + d - j0, d, j1 - j0);
+          let v = bitcast<f32>(x[base + d]);
           s = fma(v, v, s);
         }
         put_f32(P.o_norm + n, sqrt(s));
@@ -351,14 +332,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         {
         var s = 0.0;
         for (var d = 0u; d < P.D; d += 1u) {
-          let v = row_val(base, r * P.D + d - j0, d, j1 - j0);
+          let v = bitcast<f32>(x[base + d]);
           if (v <= P.zero) { zc += 1u; }
           if (v > 0.0) { s += v; }
         }
         var e = 0.0;
         if (s > 0.0) {
           for (var d = 0u; d < P.D; d += 1u) {
-            let v = row_val(base, r * P.D + d - j0, d, j1 - j0);
+            let v = bitcast<f32>(x[base + d]);
             if (v > 0.0) {
               let p = v / s;
               if (p > 0.0) { e -= p * log(p); }
