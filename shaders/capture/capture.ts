@@ -20,7 +20,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import type { Tap, TapPoint, TapSite } from '../model/model.js';
 import { ShapeError } from '../errors.js';
 import { alphaThreshold, logitThreshold, type HistogramSpec, type ThresholdPair } from './edges.js';
-import { finishChannels, finishSums, fusedReduce, headSums, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
+import { finishChannels, finishSums, fusedReduce, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
 
 /**
  * 'gate' | 'phi' | 'output' | 'logits': histograms, saturation, means (and gate-gradient proxies) of
@@ -721,7 +721,10 @@ export class Capture {
       const rows = Math.max(1, p.rows);
       out.phiZeros = col(words, base + L.zeros, 1);
       out.phiSparsity = col(words, base + L.zeros, 1, (z) => z / n);
-      out.phiEntropy = col(headSums(entropy, p.rows, H), 0, 1, (s) => s / rows);
+      // The mean over tokens, summed in float64 (as the channel sums are).
+      const sums = new Float64Array(H);
+      for (let r = 0; r < p.rows; r++) for (let h = 0; h < H; h++) sums[h] = (sums[h] as number) + (entropy[r * H + h] as number);
+      out.phiEntropy = col(sums, 0, 1, (s) => s / rows);
       out.tokenEntropy = TokenMatrix.of(entropy, 0, p.rows, H, keep);
     }
     if (p.topk) {

@@ -223,13 +223,13 @@ function columnTreeSums(x: Float32Array, at: number, stride: number, count: numb
   const need = cols * WG;
   if (lanes.length < need) lanes = new Float32Array(need);
   const r = lanes;
-  r.fill(0, 0, need);
+  const n = Math.min(count, WG);
+  for (let c = 0; c < cols; c++) r.fill(0, c * WG, c * WG + n); // the lanes in use
   for (let i = 0; i < count; i++) {
     const lane = i % WG;
     const src = at + i * stride;
     for (let c = 0; c < cols; c++) r[c * WG + lane] = (r[c * WG + lane] as number) + (x[src + c] as number);
   }
-  const n = Math.min(count, WG);
   for (let c = 0; c < cols; c++) out[outAt + c] = treeSum(r, c * WG, n);
 }
 
@@ -240,22 +240,6 @@ function columnTreeSums(x: Float32Array, at: number, stride: number, count: numb
 export function finishSums(words: Float32Array, offset: number, chunks: number, H: number): Float32Array {
   const out = new Float32Array(H * 2);
   columnTreeSums(words, offset, H * 2, chunks, H * 2, out, 0);
-  return out;
-}
-
-/**
- * Σ over rows of v (rows, H) per head, computed on the CPU in f32 exactly as the GPU moments pass
- * (chunks of CHUNK rows, per-thread strided sums, tree) and finish would for a [rows, H, 1] tensor.
- */
-export function headSums(v: Float32Array, rows: number, H: number): Float32Array {
-  const chunks = Math.ceil(rows / CHUNK);
-  const part = new Float32Array(Math.max(1, chunks) * H); // (chunks, H): the partials' Σ column
-  for (let c = 0; c < chunks; c++) {
-    const j0 = c * CHUNK;
-    columnTreeSums(v, j0 * H, H, Math.min(rows, j0 + CHUNK) - j0, H, part, c * H);
-  }
-  const out = new Float32Array(H);
-  columnTreeSums(part, 0, H, chunks, H, out, 0);
   return out;
 }
 

@@ -3,11 +3,10 @@
 // tree (kernels/capture.wgsl tree_sum over 256 lanes), −0 and chunk counts around the lane count included.
 // (test/gpu/capture.test.ts checks the finish against the GPU's own finish pass, bit for bit.)
 import { describe, expect, it } from 'vitest';
-import { finishSums, headSums } from '../../shaders/capture/reduce.js';
+import { finishSums } from '../../shaders/capture/reduce.js';
 import { Rng } from '../../shaders/cpu/random.js';
 
 const WG = 256;
-const CHUNK = WG * 8;
 
 /** Every lane, every level: the GPU's order written out plainly. */
 function tree(r: Float32Array): number {
@@ -25,21 +24,6 @@ function finishPlain(words: Float32Array, chunks: number, H: number): Float32Arr
     }
   }
   return out;
-}
-
-function headSumsPlain(v: Float32Array, rows: number, H: number): Float32Array {
-  const chunks = Math.ceil(rows / CHUNK);
-  const part = new Float32Array(Math.max(1, chunks) * H * 2);
-  for (let h = 0; h < H; h++) {
-    for (let c = 0; c < chunks; c++) {
-      const r = new Float32Array(WG);
-      const j1 = Math.min(rows, (c + 1) * CHUNK);
-      for (let lid = 0; lid < WG; lid++) for (let j = c * CHUNK + lid; j < j1; j += WG) r[lid] = (r[lid] as number) + (v[j * H + h] as number);
-      part[(c * H + h) * 2] = tree(r);
-    }
-  }
-  const f = finishPlain(part, chunks, H);
-  return Float32Array.from({ length: H }, (_, h) => f[h * 2] as number);
 }
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
@@ -60,14 +44,4 @@ describe('capture finishes: the same bits as every lane of the GPU tree', () => 
     const words = new Float32Array(6).fill(-0);
     expect(bits(finishSums(words, 0, 1, 3))).toEqual(bits(new Float32Array(6)));
   });
-
-  for (const rows of [1, 7, 255, 256, 257, 2048, 2049, 5000]) {
-    it(`headSums over ${rows} rows`, () => {
-      const rng = new Rng(rows);
-      const H = 4;
-      const v = rng.normals(rows * H, 2, 0.5);
-      for (let i = 0; i < v.length; i += 9) v[i] = -0;
-      expect(bits(headSums(v, rows, H))).toEqual(bits(headSumsPlain(v, rows, H)));
-    });
-  }
 });
