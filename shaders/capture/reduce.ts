@@ -17,6 +17,11 @@ const TOKEN_SOURCES = sourcesFor('capture_tokens.wgsl', tokenSource);
 const TWG = 64;
 /** Largest k of logitsTopK. */
 export const MAX_TOP_K = 32;
+/** logitsTopK splits rows over several workgroups when there are at most this many rows… */
+const TOPK_SPLIT_ROWS = 16;
+/** …of more than twice this many logits, this many (about) per workgroup, in at most TOPK_MAX_SPLITS. */
+const TOPK_SPLIT_COLS = TWG * 16;
+const TOPK_MAX_SPLITS = 64;
 const WG = 256;
 const CHUNK = WG * 8; // elements per workgroup (kernel: WG · PER_THREAD)
 /** Channel sums: rows per block at least, and blocks at most, per fused pass (kernels/capture.wgsl CHAN). */
@@ -355,13 +360,43 @@ export function logitsTopK(ctx: GpuContext, a: TopKArgs): { ids: Tensor; values:
   const l = layoutOf(a.logits, { heads: 1, ...(a.rows ? { rows: a.rows } : {}) }, 'top-k');
   const ids = ctx.tensor([l.rows, a.k], 'u32', `${a.op ?? 'topk'}.ids`);
   const values = ctx.tensor([l.rows, a.k], 'f32', `${a.op ?? 'topk'}.values`);
+  const info = tokenInfo('topk', { ...(a.layer !== undefined ? { layer: a.layer } : {}), ...(a.op ? { op: a.op } : {}) }, l.rows * l.D * 2, l.rows * l.D * 4);
+  // Few rows of many logits (a prefill's last token, a decode step): S workgroups per row each keep
+  // the k best of their columns, then one workgroup per row picks from those S·k candidates.
+  const S = l.rows > 0 && l.rows <= TOPK_SPLIT_ROWS && l.D > 2 * TOPK_SPLIT_COLS ? Math.min(TOPK_MAX_SPLITS, Math.ceil(l.D / TOPK_SPLIT_COLS)) : 1;
+  if (S > 1) {
+    const span = Math.ceil(l.D / S);
+    const candIds = ctx.tensor([l.rows, S * a.k], 'u32', `${a.op ?? 'topk'}.cand_ids`);
+    const candValues = ctx.tensor([l.rows, S * a.k], 'f32', `${a.op ?? 'topk'}.cand_values`);
+    try {
+      ctx.dispatch({
+        kernel: tokenKernel(ctx, { MODE: 'topk', K: a.k, SPLIT: true }),
+        params: params().u32(l.rows).u32(l.D).u32(l.row0).u32(S).u32(span).u32(S).u32(0).u32(0).build(),
+        bindings: [a.logits, candIds, candValues],
+        workgroups: [S, l.rows],
+        info,
+      });
+      const [gx, gy] = grid(l.rows);
+      ctx.dispatch({
+        kernel: tokenKernel(ctx, { MODE: 'topk', K: a.k, CAND: true }),
+        params: params().u32(l.rows).u32(S * a.k).u32(0).u32(gx).u32(0).u32(1).u32(0).u32(0).build(),
+        bindings: [candValues, ids, values, candIds],
+        workgroups: [gx, gy],
+        info: { ...info, flops: l.rows * S * a.k * 2, bytes: l.rows * S * a.k * 8 },
+      });
+    } finally {
+      candIds.dispose();
+      candValues.dispose();
+    }
+    return { ids, values };
+  }
   const [gx, gy] = grid(l.rows);
   ctx.dispatch({
     kernel: tokenKernel(ctx, { MODE: 'topk', K: a.k }),
-    params: params().u32(l.rows).u32(l.D).u32(l.row0).u32(gx).build(),
+    params: params().u32(l.rows).u32(l.D).u32(l.row0).u32(gx).u32(0).u32(1).u32(0).u32(0).build(),
     bindings: [a.logits, ids, values],
     workgroups: [gx, l.rows === 0 ? 0 : gy],
-    info: tokenInfo('topk', { ...(a.layer !== undefined ? { layer: a.layer } : {}), ...(a.op ? { op: a.op } : {}) }, l.rows * l.D * 2, l.rows * l.D * 4),
+    info,
   });
   return { ids, values };
 }

@@ -4,7 +4,10 @@
 //   topk:    per row the K largest values (ties: the smaller id first; NaN skipped): ids (rows, K) u32,
 //            values (rows, K) f32 bits; a row with fewer than K non-NaN values pads with id 0xffffffff
 //            and a NaN value. One workgroup per row: per-thread sorted top-K lists, then K rounds of a
-//            workgroup arg-max over the list heads.
+//            workgroup arg-max over the list heads. SPLIT: workgroup (s, row) takes the columns
+//            [s·span, (s+1)·span) and writes its K best to (rows, S, K) candidates; CAND then reads such
+//            rows of S·K candidates with their ids from `cid` (few rows of many logits: one workgroup
+//            per row would leave the GPU idle while it walks the whole row).
 //   replay:  ‖S_t‖ from the state entering the block S_0 (Hkv, dk, dv), replaying the recurrence
 //            S_t = (exp(A_t) exp(D_t)ᵀ) ⊙ S_{t−1} + k_t v_tᵀ token by token for t < T1 (spec §3.1, §3.4);
 //            for t ≥ t0 each workgroup (slab of E·WG state entries, kv head) writes Σ S² of its slab
@@ -24,11 +27,18 @@ struct Params {
   V: u32,
   row0: u32,
   gx: u32,
+  span: u32,   // SPLIT: columns per workgroup
+  S: u32,      // SPLIT: workgroups per row
+  _p0: u32,
+  _p1: u32,
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> x: array<u32>;           // (all rows, V) f32 bits
-@group(0) @binding(2) var<storage, read_write> ids: array<u32>;   // (rows, K)
-@group(0) @binding(3) var<storage, read_write> vals: array<u32>;  // (rows, K) f32 bits
+@group(0) @binding(2) var<storage, read_write> ids: array<u32>;   // (rows, K); SPLIT: (rows, S, K)
+@group(0) @binding(3) var<storage, read_write> vals: array<u32>;  // (rows, K) f32 bits; SPLIT: (rows, S, K)
+#if CAND
+@group(0) @binding(4) var<storage, read> cid: array<u32>;         // (rows, V): the id of each candidate
+#endif
 
 var<workgroup> bv: array<f32, WG>;
 var<workgroup> bi: array<u32, WG>;
@@ -40,29 +50,44 @@ fn better(a: f32, ia: u32, b: f32, ib: u32) -> bool {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+#if SPLIT
+  let row = wid.y;
+  let j_lo = wid.x * P.span;
+  let j_hi = min(P.V, j_lo + P.span);
+  let out0 = (row * P.S + wid.x) * K;
+#else
   let row = wid.x + wid.y * P.gx;
+  let j_lo = 0u;
+  let j_hi = P.V;
+  let out0 = row * K;
+#endif
   var lv: array<f32, K>;
   var li: array<u32, K>;
   var n = 0u;
   if (row < P.rows) {
     let base = (P.row0 + row) * P.V;
-    for (var j = lid; j < P.V; j += WG) {
+    for (var j = j_lo + lid; j < j_hi; j += WG) {
       let b = x[base + j];
       if (is_nan_bits(b)) { continue; }
       let v = bitcast<f32>(b);
-      if (n == K && !better(v, j, lv[K - 1u], li[K - 1u])) { continue; }
+#if CAND
+      let id = cid[base + j];
+#else
+      let id = j;
+#endif
+      if (n == K && !better(v, id, lv[K - 1u], li[K - 1u])) { continue; }
       var p = K - 1u;
       if (n < K) {
         p = n;
         n += 1u;
       }
-      while (p > 0u && better(v, j, lv[p - 1u], li[p - 1u])) {
+      while (p > 0u && better(v, id, lv[p - 1u], li[p - 1u])) {
         lv[p] = lv[p - 1u];
         li[p] = li[p - 1u];
         p -= 1u;
       }
       lv[p] = v;
-      li[p] = j;
+      li[p] = id;
     }
   }
   var head = 0u;
@@ -88,8 +113,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let win = bi[0];
     let wv = bv[0];
     if (lid == 0u && row < P.rows) {
-      ids[row * K + r] = select(0xffffffffu, win, won);
-      vals[row * K + r] = select(0x7fc00000u, bitcast<u32>(wv), won);
+      ids[out0 + r] = select(0xffffffffu, win, won);
+      vals[out0 + r] = select(0x7fc00000u, bitcast<u32>(wv), won);
     }
     if (won && ok && li[at] == win) { head += 1u; }
     workgroupBarrier();

@@ -244,7 +244,8 @@ describe('fused reduction: every section of one pass vs its twin', () => {
 
 describe('dispatch budget', () => {
   // Default capture runs one fused pass per tap point: at most 8 per layer (gate.a, gate.c, gate.logA,
-  // phi.q, phi.k, attn.o, attn.y, state), plus the logits' pass and top-k once per prefill.
+  // phi.q, phi.k, attn.o, attn.y, state), plus the logits' pass and top-k once per prefill (top-k
+  // of a few rows over more than 2048 logits takes two passes: not this tiny vocabulary).
   const PER_LAYER = 8;
   it(`default capture adds at most ${PER_LAYER} dispatches per layer to a regla prefill`, async () => {
     const ctx = await getContext();

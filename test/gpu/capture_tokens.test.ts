@@ -90,7 +90,8 @@ describe('per-token reductions vs twins', () => {
     [tx, out].forEach((t) => t.dispose());
   });
 
-  for (const [V, k] of [[61, 5], [1000, 32], [40, 1], [7, 10]] as const) {
+  // 5000 and 3000 logits over 5 rows: the split path (several workgroups a row, then the candidates).
+  for (const [V, k] of [[61, 5], [1000, 32], [40, 1], [7, 10], [5000, 5], [3000, 32]] as const) {
     it(`top-${k} of ${V} logits per row (exact, ties by id, NaN skipped)`, async () => {
       const ctx = await getContext();
       const rng = new Rng(V + k);
@@ -103,7 +104,9 @@ describe('per-token reductions vs twins', () => {
       x[3 * V] = -0;
       for (let j = 0; j < V; j++) if (j > 2) x[5 * V + j] = NaN; // a row with fewer than k finite values when k > 3
       const tx = ctx.upload(x, [rows, V], 'logits');
+      const d0 = ctx.dispatchCount;
       const r = logitsTopK(ctx, { logits: tx, k, rows: { start: 1, count: 5 } });
+      expect(ctx.dispatchCount - d0, 'passes').toBe(V > 2048 ? 2 : 1);
       const want = topK64(x.subarray(V, rows * V), V, k);
       expect(Array.from(await ctx.read(r.ids))).toEqual(Array.from(want.ids));
       const got = await ctx.readF32(r.values);
