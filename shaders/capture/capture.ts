@@ -292,8 +292,6 @@ export class Capture {
   private replay: ReplayInputs | null = null;
   private disposed = false;
   private readonly readback: Readback;
-  /** readback 'submit': staging buffers for the groups' read-backs, and the context's submit hook. */
-  private readonly submitSeals: boolean;
   /** readback 'submit': bytes of this capture's read-backs in flight at most, and now. */
   private readonly stagingCap: number;
   private stagingInFlight = 0;
@@ -333,11 +331,10 @@ export class Capture {
     if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new ShapeError('capture.stagingBytes', `must be an integer ≥ 0, got ${maxBytes}`);
     this.readback = o.readback ?? 'submit';
     if (!['logits', 'collect', 'submit'].includes(this.readback)) throw new ShapeError('capture.readback', `must be 'logits', 'collect' or 'submit', got ${String(this.readback)}`);
-    this.submitSeals = this.readback === 'submit';
     this.stagingCap = maxBytes;
     // readback 'submit': a group of records is sealed at every submit of the context (the forward
     // submits each layer at T > 1); its staging buffer comes from the context's shared pool.
-    this.unsubscribe = this.submitSeals ? ctx.onSubmit(() => this.seal()) : () => undefined;
+    this.unsubscribe = this.readback === 'submit' ? ctx.onSubmit(() => this.seal()) : () => undefined;
   }
 
   /** Records enqueued and not yet collected (those already read back in the background included). */
@@ -549,7 +546,7 @@ export class Capture {
    * pending with everything after it; so does all of it when the pool is at its cap.
    */
   private seal(): void {
-    if (!this.submitSeals || this.disposed || this.ctx.lost || this.pending.length === 0) return;
+    if (this.readback !== 'submit' || this.disposed || this.ctx.lost || this.pending.length === 0) return;
     let n = this.pending.length;
     if (this.heldA) {
       const i = this.pending.indexOf(this.heldA.record);
@@ -612,7 +609,7 @@ export class Capture {
   async collect(): Promise<CaptureRecord[]> {
     this.heldA = null;
     this.replay = null;
-    if (this.submitSeals && !this.disposed && !this.ctx.lost) {
+    if (this.readback === 'submit' && !this.disposed && !this.ctx.lost) {
       this.ctx.flush(); // seals what is pending through the submit hook
       this.seal(); // nothing was left to submit, or the hook had kept records back
     }

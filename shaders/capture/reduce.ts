@@ -216,35 +216,28 @@ function treeSum(r: Float32Array, o: number, n: number): number {
   return n > 0 ? (r[o] as number) : 0;
 }
 
-/** Scratch lanes of the CPU finishes, WG per column (single-threaded; never held across calls). */
+/** Scratch lanes of finishSums, WG per column (single-threaded; never held across calls). */
 let lanes = new Float32Array(WG * 32);
 
 /**
- * Per column c < cols, the f32 sum the GPU forms of `count` values x[at + i·stride + c]: value i added
- * to lane i mod WG (lanes start at +0, values in order; a Float32Array store rounds each addition to
- * f32), then the tree over the lanes; into out[outAt + c]. One pass over the rows for all columns.
- */
-function columnTreeSums(x: Float32Array, at: number, stride: number, count: number, cols: number, out: Float32Array, outAt: number): void {
-  const need = cols * WG;
-  if (lanes.length < need) lanes = new Float32Array(need);
-  const r = lanes;
-  const n = Math.min(count, WG);
-  for (let c = 0; c < cols; c++) r.fill(0, c * WG, c * WG + n); // the lanes in use
-  for (let i = 0; i < count; i++) {
-    const lane = i % WG;
-    const src = at + i * stride;
-    for (let c = 0; c < cols; c++) r[c * WG + lane] = (r[c * WG + lane] as number) + (x[src + c] as number);
-  }
-  for (let c = 0; c < cols; c++) out[outAt + c] = treeSum(r, c * WG, n);
-}
-
-/**
  * The finish of per-chunk partials (chunks, H, 2) starting at word `offset` of `words`, computed on
- * the CPU in f32 exactly as the GPU finish does (per-thread strided sums, then the same tree): [H·2].
+ * the CPU in f32 exactly as the GPU finish does: per column c < 2H, chunk i added to lane i mod WG
+ * (lanes start at +0, chunks in order; a Float32Array store rounds each addition to f32), then the
+ * same tree over the lanes. One pass over the chunks for all columns: [H·2].
  */
 export function finishSums(words: Float32Array, offset: number, chunks: number, H: number): Float32Array {
-  const out = new Float32Array(H * 2);
-  columnTreeSums(words, offset, H * 2, chunks, H * 2, out, 0);
+  const cols = H * 2;
+  const out = new Float32Array(cols);
+  if (lanes.length < cols * WG) lanes = new Float32Array(cols * WG);
+  const r = lanes;
+  const n = Math.min(chunks, WG);
+  for (let c = 0; c < cols; c++) r.fill(0, c * WG, c * WG + n); // the lanes in use
+  for (let i = 0; i < chunks; i++) {
+    const lane = i % WG;
+    const src = offset + i * cols;
+    for (let c = 0; c < cols; c++) r[c * WG + lane] = (r[c * WG + lane] as number) + (words[src + c] as number);
+  }
+  for (let c = 0; c < cols; c++) out[c] = treeSum(r, c * WG, n);
   return out;
 }
 
