@@ -588,8 +588,16 @@ export class GpuContext {
     this.dispatchBound(args.kernel, bg, args.workgroups, args.info);
   }
 
+  /**
+   * The model layer being encoded (set by the forward around each layer): dispatches whose op does
+   * not name a layer itself are attributed to it, so a profile's per-layer view holds every kernel
+   * of the layer (feature maps, gates, recurrence, output norm), not only those taking `layer`.
+   */
+  currentLayer: number | undefined = undefined;
+
   /** Records a dispatch with a prepared bind group (hot paths such as decode). */
-  dispatchBound(kernel: Kernel, bindGroup: GPUBindGroup, workgroups: readonly [number, number?, number?], info: DispatchInfo): void {
+  dispatchBound(kernel: Kernel, bindGroup: GPUBindGroup, workgroups: readonly [number, number?, number?], dispatched: DispatchInfo): void {
+    const info = dispatched.layer === undefined && this.currentLayer !== undefined ? { ...dispatched, layer: this.currentLayer } : dispatched;
     const wg: [number, number, number] = [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1];
     const maxWg = this.limits.maxComputeWorkgroupsPerDimension;
     if (wg.some((w) => w > maxWg || !Number.isInteger(w) || w < 0)) {

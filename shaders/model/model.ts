@@ -647,6 +647,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
   const tap = o.tap ?? null;
   const interventions = o.interventions ?? [];
   validateInterventions(c, interventions);
+  ctx.currentLayer = undefined; // (a forward that threw may have left its layer set)
   // Capture taps observe the unfused intermediates, and interventions edit them; without either,
   // decode takes the fused path.
   if (T === 1 && !tap && interventions.length === 0 && o.fused !== false && canFuseDecode(model)) return decodeStep(model, state, ids);
@@ -664,6 +665,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
   let h = embedding(ctx, { ids, table: model.embed });
   for (let li = 0; li < c.numLayers; li++) {
     const L = model.layers[li] as LayerWeights;
+    ctx.currentLayer = li;
     const site: TapSite = { layer: li, pos0, T };
     // This layer's settings under the interventions (the config's own when there are none).
     const eff = layerEffect(c, interventions, li);
@@ -810,6 +812,7 @@ export function forward(model: GpuModel, state: ModelState, ids: Tensor, o: Forw
     // layer's freed buffers return to the pool for the next one.
     if (T > 1 && o.submitPerLayer !== false) ctx.flush();
   }
+  ctx.currentLayer = undefined;
   // Final norm and LM head, on the last row only unless every row's logits are wanted.
   let last = h;
   if (o.logits === 'last' && T > 1) {

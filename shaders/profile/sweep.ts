@@ -24,8 +24,15 @@ export interface SweepOptions {
   decodeTokens: number;
   /** Measured repeats per (variant, T, chunk) (≥ 1); times are their medians. */
   repeat: number;
-  /** Discarded runs before the first measured one of each session (default 1). */
+  /** Discarded runs before the first measured one of each session (default 1); with `interleave`, of each cell. */
   warmup?: number;
+  /**
+   * Open every variant's session at once and, at each (chunk, T), run `warmup` discarded runs of
+   * each variant and then alternate the variants run by run, so that compilation, allocation and
+   * clock or thermal drift hit them alike: what a crossover between two variants needs. Costs all
+   * the models' memory together. Rows then come in the order chunk, T, variant. Default false.
+   */
+  interleave?: boolean;
   /** Called after each row (progress). */
   onRow?: (row: SweepRow) => void;
 }
@@ -90,57 +97,104 @@ export async function sweep(ctx: GpuContext, o: SweepOptions): Promise<SweepRow[
   if (!Number.isInteger(o.decodeTokens) || o.decodeTokens < 0) throw new RangeError('sweep: decodeTokens must be an integer ≥ 0');
   for (const T of o.seqLens) if (!Number.isInteger(T) || T < 1) throw new RangeError(`sweep: sequence length ${T} is not an integer ≥ 1`);
   const warmup = o.warmup ?? 1;
+  return o.interleave ? sweepInterleaved(ctx, o, warmup) : sweepByVariant(ctx, o, warmup);
+}
+
+async function openSession(ctx: GpuContext, v: SweepVariant): Promise<{ name: string; config: ModelConfig; session: Session }> {
+  const config = asConfig(v.config);
+  const session = isSource(v.weights) ? await Session.load(ctx, config, v.weights) : await Session.create(ctx, config, v.weights);
+  return { name: v.name, config, session };
+}
+
+/** One measured run: reset → prefill(T ids cycling through the vocabulary) → decode steps (ms each). */
+async function runOnce(ctx: GpuContext, s: Session, V: number, T: number, decodeTokens: number): Promise<{ prefill: number; decode: number }> {
+  await s.reset();
+  let a = now();
+  await s.prefill(Array.from({ length: T }, (_, i) => i % V));
+  await ctx.sync();
+  let b = now();
+  const prefill = b - a;
+  a = b;
+  for (let i = 0; i < decodeTokens; i++) await s.step((T + i) % V);
+  await ctx.sync();
+  b = now();
+  return { prefill, decode: decodeTokens > 0 ? (b - a) / decodeTokens : NaN };
+}
+
+function makeRow(v: { name: string; config: ModelConfig; session: Session }, T: number, chunk: number, decodeTokens: number, pre: number[], dec: number[]): SweepRow {
+  const bytes = v.session.stateBytes;
+  return {
+    variant: v.name,
+    T,
+    chunk,
+    prefillMs: quantile(pre, 0.5),
+    decodeMsPerToken: quantile(dec, 0.5),
+    stateBytes: bytes.state,
+    kvCacheBytes: bytes.kvCache,
+    kvUsedBytes: kvBytesPerPosition(v.config) * (T + decodeTokens),
+  };
+}
+
+async function sweepByVariant(ctx: GpuContext, o: SweepOptions, warmup: number): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
-  for (const v of o.configs) {
-    const config = asConfig(v.config);
-    const V = config.vocabSize;
-    const session = isSource(v.weights) ? await Session.load(ctx, config, v.weights) : await Session.create(ctx, config, v.weights);
+  for (const sv of o.configs) {
+    const v = await openSession(ctx, sv);
     try {
       let warm = false;
       for (const chunk of o.chunkSizes) {
-        session.chunkSize = chunk;
+        v.session.chunkSize = chunk;
         for (const T of o.seqLens) {
-          const prompt = Array.from({ length: T }, (_, i) => i % V);
-          const decodeIds = Array.from({ length: o.decodeTokens }, (_, i) => (T + i) % V);
           const pre: number[] = [];
           const dec: number[] = [];
-          let bytes = { state: 0, kvCache: 0 };
           const runs = (warm ? 0 : warmup) + o.repeat;
           for (let r = 0; r < runs; r++) {
-            await session.reset();
-            let a = now();
-            await session.prefill(prompt);
-            await ctx.sync();
-            let b = now();
-            const p = b - a;
-            a = b;
-            for (const id of decodeIds) await session.step(id);
-            await ctx.sync();
-            b = now();
+            const t = await runOnce(ctx, v.session, v.config.vocabSize, T, o.decodeTokens);
             if (r < runs - o.repeat) continue;
-            pre.push(p);
-            if (o.decodeTokens > 0) dec.push((b - a) / o.decodeTokens);
-            bytes = session.stateBytes;
+            pre.push(t.prefill);
+            if (o.decodeTokens > 0) dec.push(t.decode);
           }
           warm = true;
-          await session.reset();
-          const row: SweepRow = {
-            variant: v.name,
-            T,
-            chunk,
-            prefillMs: quantile(pre, 0.5),
-            decodeMsPerToken: quantile(dec, 0.5),
-            stateBytes: bytes.state,
-            kvCacheBytes: bytes.kvCache,
-            kvUsedBytes: kvBytesPerPosition(config) * (T + o.decodeTokens),
-          };
+          const row = makeRow(v, T, chunk, o.decodeTokens, pre, dec); // stateBytes before the reset below
+          await v.session.reset();
           rows.push(row);
           o.onRow?.(row);
         }
       }
     } finally {
-      session.dispose();
+      v.session.dispose();
     }
+  }
+  return rows;
+}
+
+async function sweepInterleaved(ctx: GpuContext, o: SweepOptions, warmup: number): Promise<SweepRow[]> {
+  const rows: SweepRow[] = [];
+  const open: Array<{ name: string; config: ModelConfig; session: Session }> = [];
+  try {
+    for (const sv of o.configs) open.push(await openSession(ctx, sv));
+    for (const chunk of o.chunkSizes) {
+      for (const v of open) v.session.chunkSize = chunk;
+      for (const T of o.seqLens) {
+        const pre = open.map((): number[] => []);
+        const dec = open.map((): number[] => []);
+        for (const v of open) for (let r = 0; r < warmup; r++) await runOnce(ctx, v.session, v.config.vocabSize, T, o.decodeTokens);
+        for (let r = 0; r < o.repeat; r++) {
+          for (const [i, v] of open.entries()) {
+            const t = await runOnce(ctx, v.session, v.config.vocabSize, T, o.decodeTokens);
+            pre[i]?.push(t.prefill);
+            if (o.decodeTokens > 0) dec[i]?.push(t.decode);
+          }
+        }
+        for (const [i, v] of open.entries()) {
+          const row = makeRow(v, T, chunk, o.decodeTokens, pre[i] ?? [], dec[i] ?? []);
+          await v.session.reset();
+          rows.push(row);
+          o.onRow?.(row);
+        }
+      }
+    }
+  } finally {
+    for (const v of open) v.session.dispose();
   }
   return rows;
 }

@@ -22,6 +22,7 @@ import {
   sweep,
   type ModelConfig,
   type Readback,
+  type SweepRow,
   type Tensor,
 } from '../../shaders/index.js';
 import { checkTile, matmul, matmulNN, matmulNaive, matmulSegments, type MatmulTile } from '../../shaders/ops/matmul.js';
@@ -654,7 +655,15 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     sR.dispose(); // idempotent
     sG.dispose();
   }
-  // Crossover and long-context speedup against the same model with every layer softmax attention.
+  // Crossover and long-context speedup against the same model with every layer softmax attention,
+  // three ways. (1) Whole model, wall time: both sessions open, runs alternating at each length after
+  // a warm-up per length (sweep's interleave: the variant-major order let the first lengths of the
+  // first model absorb the machine's start-up, e.g. ReGLA at T=256 slower than at T=2048 in calls
+  // E–R). (2) GPU time from the per-op profiler, split into the attention layer (norm, projections,
+  // the token mixer, the output norm and o_proj: what differs between the two models) and its core
+  // (the mixer's own kernels: feature maps, gates, the chunked recurrence and output norm, against
+  // RoPE, the KV-cache append and the flash-style attention). (3) The whole model again at the
+  // bundled sample models' shape (4 layers, hidden 128), where attention is a larger share.
   const softmax = softmaxBaselineConfig(regla);
   const seqLens = full ? [256, 512, 1024, 2048, 4096, 8192, 16384] : [16, 64];
   const rows = await sweep(ctx, {
@@ -665,21 +674,121 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     seqLens,
     chunkSizes: [64],
     decodeTokens: full ? 16 : 2,
-    repeat: full ? 3 : 1,
+    repeat: full ? 5 : 1,
+    interleave: true,
   });
   const longest = seqLens.at(-1) as number;
-  const at = (v: string): number => rows.find((r) => r.variant === v && r.T === longest)?.prefillMs ?? NaN;
+  const at = (rs: readonly SweepRow[], v: string): number => rs.find((r) => r.variant === v && r.T === longest)?.prefillMs ?? NaN;
   Object.assign(out, {
     sweep: rows,
     crossoverPrefill: crossover(rows, 'regla', 'softmax', 'prefill'),
     crossoverDecode: crossover(rows, 'regla', 'softmax', 'decode'),
     longest,
-    speedupLongest: at('softmax') / at('regla'),
+    speedupLongest: at(rows, 'softmax') / at(rows, 'regla'),
   });
   const o = out as { crossoverPrefill: number | null; crossoverDecode: number | null; speedupLongest: number };
+  const tokens = (x: number | null): string => (x === null ? 'none' : x.toFixed(0));
   console.log(
-    `ReGLA vs softmax attention: crossover prefill ${o.crossoverPrefill?.toFixed(0) ?? 'none'} tokens, decode ${o.crossoverDecode?.toFixed(0) ?? 'none'} tokens (target ≤ 2048); ` +
+    `ReGLA vs softmax attention, whole model (wall, interleaved): ${rows.map((r) => `${r.variant[0]}${r.T} ${r.prefillMs.toFixed(1)}`).join(', ')} ms`,
+  );
+  console.log(
+    `ReGLA vs softmax attention, whole model: crossover prefill ${tokens(o.crossoverPrefill)} tokens, decode ${tokens(o.crossoverDecode)} tokens (target ≤ 2048); ` +
       `prefill at T=${longest} ${o.speedupLongest.toFixed(2)}× faster (target ≥ 5× at 16K)`,
+  );
+
+  // (2) GPU time by part, per-op profiler, median of `reps` prefills per (model, T).
+  const parts = async (s: Session, T: number, reps: number): Promise<{ total: number; layer: number; core: number }> => {
+    const MLP = new Set(['mlp_norm', 'gate_up_proj', 'down_proj']);
+    const totals: number[] = [];
+    const layers: number[] = [];
+    const cores: number[] = [];
+    const ids = Array.from({ length: T }, (_, i) => i % s.config.vocabSize);
+    for (let r = 0; r < reps + 1; r++) {
+      await s.reset();
+      const prof = new TimestampProfiler(ctx);
+      ctx.setObserver(prof);
+      await s.prefill(ids);
+      const recs = await prof.collect();
+      ctx.setObserver(null);
+      let total = 0;
+      let layer = 0;
+      let core = 0;
+      for (const t of recs) {
+        const ms = (t.endNs - t.startNs) / 1e6;
+        total += ms;
+        if (t.info.layer === undefined || MLP.has(t.info.op)) continue;
+        layer += ms;
+        if (t.info.kernel !== 'matmul' && t.info.kernel !== 'gemv' && t.info.op !== 'attn_norm') core += ms;
+      }
+      if (r === 0) continue; // compiles
+      totals.push(total);
+      layers.push(layer);
+      cores.push(core);
+    }
+    await s.reset();
+    return { total: median(totals), layer: median(layers), core: median(cores) };
+  };
+  const byPart: Array<{ variant: string; T: number; totalMs: number; layerMs: number; coreMs: number }> = [];
+  {
+    const sRg = await Session.create(ctx, regla, randomWeights(regla, { seed: 1 }));
+    const sSm = await Session.create(ctx, softmax, randomWeights(softmax, { seed: 3 }));
+    try {
+      for (const T of seqLens) {
+        for (const [variant, s] of [['regla', sRg], ['softmax', sSm]] as const) {
+          const p = await parts(s, T, full ? 3 : 1);
+          byPart.push({ variant, T, totalMs: p.total, layerMs: p.layer, coreMs: p.core });
+        }
+      }
+    } finally {
+      sRg.dispose();
+      sSm.dispose();
+    }
+  }
+  const asRows = (key: 'totalMs' | 'layerMs' | 'coreMs'): SweepRow[] =>
+    byPart.map((b) => ({ variant: b.variant, T: b.T, chunk: 64, prefillMs: b[key], decodeMsPerToken: NaN, stateBytes: 0, kvCacheBytes: 0, kvUsedBytes: 0 }));
+  const gpuParts = Object.fromEntries(
+    (['totalMs', 'layerMs', 'coreMs'] as const).map((key) => {
+      const rs = asRows(key);
+      return [key, { crossoverPrefill: crossover(rs, 'regla', 'softmax', 'prefill'), speedupLongest: at(rs, 'softmax') / at(rs, 'regla') }];
+    }),
+  ) as Record<'totalMs' | 'layerMs' | 'coreMs', { crossoverPrefill: number | null; speedupLongest: number }>;
+  Object.assign(out, { gpuParts: { rows: byPart, ...gpuParts } });
+  console.log(
+    `GPU ms by part (per-op profiler; model total / attention layers / mixer core): ` +
+      byPart.map((b) => `${b.variant[0]}${b.T} ${b.totalMs.toFixed(2)}/${b.layerMs.toFixed(2)}/${b.coreMs.toFixed(2)}`).join(', '),
+  );
+  for (const [key, what] of [['totalMs', 'whole model'], ['layerMs', 'attention layers (norm, projections, mixer, o_proj)'], ['coreMs', 'mixer core (no matmul)']] as const) {
+    const g = gpuParts[key];
+    console.log(`ReGLA vs softmax attention, GPU time of the ${what}: crossover ${tokens(g.crossoverPrefill)} tokens; at T=${longest} ${g.speedupLongest.toFixed(2)}× faster`);
+  }
+
+  // (3) The bundled sample models' shape (samples/models/regla: 4 layers, hidden 128, 2 heads, vocab 4096).
+  const sampleShape = { hidden_size: 128, num_hidden_layers: 4, num_heads: 2, vocab_size: 4096 };
+  const reglaS = parseConfig({ model_type: 'regla', ...sampleShape });
+  const softmaxS = softmaxBaselineConfig(reglaS);
+  const rowsS = await sweep(ctx, {
+    configs: [
+      { name: 'regla', config: reglaS, weights: randomWeights(reglaS, { seed: 1 }) },
+      { name: 'softmax', config: softmaxS, weights: randomWeights(softmaxS, { seed: 3 }) },
+    ],
+    seqLens,
+    chunkSizes: [64],
+    decodeTokens: full ? 16 : 2,
+    repeat: full ? 5 : 1,
+    interleave: true,
+  });
+  const sample = {
+    config: sampleShape,
+    sweep: rowsS,
+    crossoverPrefill: crossover(rowsS, 'regla', 'softmax', 'prefill'),
+    crossoverDecode: crossover(rowsS, 'regla', 'softmax', 'decode'),
+    speedupLongest: at(rowsS, 'softmax') / at(rowsS, 'regla'),
+  };
+  Object.assign(out, { sampleShape: sample });
+  console.log(`sample shape 4L/128 (wall, interleaved): ${rowsS.map((r) => `${r.variant[0]}${r.T} ${r.prefillMs.toFixed(1)}`).join(', ')} ms`);
+  console.log(
+    `ReGLA vs softmax attention at the samples' shape, whole model: crossover prefill ${tokens(sample.crossoverPrefill)} tokens, decode ${tokens(sample.crossoverDecode)}; ` +
+      `prefill at T=${longest} ${sample.speedupLongest.toFixed(2)}× faster`,
   );
   results['targets'] = out;
 }

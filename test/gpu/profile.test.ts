@@ -39,6 +39,11 @@ function checkStructure(rep: ProfileReport): void {
     expect(ops(0)).toEqual(ops(1));
     expect(ops(0)).toEqual(expect.arrayContaining(['attn_norm', 'o_proj', 'mlp_norm', 'down_proj']));
     expect(recs.some((x) => x.phase === 'prefill' && x.op === 'lm_head')).toBe(true);
+    // Every kernel of a layer is attributed to it (ops that take no layer argument included); only
+    // the embedding, the final norm and the LM head are outside the layers.
+    expect(ops(0)).toEqual(expect.arrayContaining(['gate.A', 'in_proj']));
+    expect(ops(0).some((op) => op.startsWith('gla') || op.startsWith('attnOutput'))).toBe(true);
+    expect([...new Set(recs.filter((x) => x.phase === 'prefill' && x.layer === null).map((x) => x.op))].sort()).toEqual(['embedding', 'final_norm', 'lm_head']);
     // Decode: the fused path, 4 dispatches per token per layer.
     for (let i = 0; i < DECODE; i++) {
       for (let l = 0; l < L; l++) {

@@ -100,6 +100,31 @@ describe('sweep', () => {
     expect(rows[1]!.kvUsedBytes).toBe(kvBytesPerPosition(base) * 17);
   });
 
+  it('interleave: every session open at once, the variants alternating per cell, the same rows in chunk, T, variant order', async () => {
+    const ctx = await getContext();
+    const live = ctx.memory.liveTensors;
+    const configs = [
+      { name: 'regla', config: regla, weights: randomWeights(regla, { seed: 3 }) },
+      { name: 'softmax', config: softmax, weights: randomWeights(softmax, { seed: 4 }) },
+    ];
+    const opts = { configs, seqLens: [16, 260], chunkSizes: [16, 32], decodeTokens: 1, repeat: 2, warmup: 1 };
+    const seen: string[] = [];
+    const inter = await sweep(ctx, { ...opts, interleave: true, onRow: (r) => seen.push(`${r.chunk}/${r.T}/${r.variant}`) });
+    expect(ctx.memory.liveTensors).toBe(live);
+    const order = [16, 32].flatMap((c) => [16, 260].flatMap((T) => ['regla', 'softmax'].map((v) => `${c}/${T}/${v}`)));
+    expect(inter.map((r) => `${r.chunk}/${r.T}/${r.variant}`)).toEqual(order);
+    expect(seen).toEqual(order);
+    const plain = await sweep(ctx, opts);
+    const key = (r: SweepRow): string => `${r.variant}/${r.chunk}/${r.T}`;
+    const bytes = (r: SweepRow): number[] => [r.stateBytes, r.kvCacheBytes, r.kvUsedBytes];
+    const byKey = new Map(plain.map((r) => [key(r), bytes(r)]));
+    for (const r of inter) {
+      expect(bytes(r)).toEqual(byKey.get(key(r)));
+      expect(Number.isFinite(r.prefillMs) && r.prefillMs > 0 && Number.isFinite(r.decodeMsPerToken)).toBe(true);
+    }
+    expect(ctx.memory.liveTensors).toBe(live);
+  });
+
   it('rejects bad options', async () => {
     const ctx = await getContext();
     const base = { configs: [], seqLens: [16], chunkSizes: [16], decodeTokens: 1, repeat: 1 };
