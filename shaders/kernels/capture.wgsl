@@ -209,7 +209,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var p1 = 0.0;
 #endif
   if (live) {
-    for (var j = j0 + lid; j < j1; j += WG) {
+    // A constant trip count (PER_THREAD) so that the compiler can unroll and keep the loads in flight.
+    for (var u = 0u; u < PER_THREAD; u += 1u) {
+      let j = j0 + lid + u * WG;
+      if (j >= j1) { break; }
       let i = element(h, j);
       let b = x[i];
       let xv = bitcast<f32>(b);
@@ -315,38 +318,69 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var zc = 0u;
 #endif
     if (P.D <= WG) {
-      for (var r = rb + lid; r < re; r += WG) {
+      // TPR threads per row (a power of two ≤ 32, as many as the chunk's rows leave), each striding
+      // over the row; their partials meet in r0/r1 and the row's first thread adds them in order.
+      // (One thread walking a whole row was a chain of D dependent loads: ~10 µs a pass at D = 64.)
+      let nr = re - rb;
+      var tpr = 1u;
+      while (tpr < 32u && tpr * 2u * nr <= WG) { tpr *= 2u; }
+      let per_pass = WG / tpr;
+      let lane = lid % tpr;
+      let first = lid - lane;
+      for (var p0 = 0u; p0 < nr; p0 += per_pass) {
+        let rr = p0 + lid / tpr;
+        let on = rr < nr;
+        let r = rb + rr;
         let n = r * P.H + h;
         let base = ((P.row0 + r) * P.H + h) * P.D;
-#if ROWNORM
-        {
-        var s = 0.0;
-        for (var d = 0u; d < P.D; d += 1u) {
-          let v = bitcast<f32>(x[base + d]);
-          s = fma(v, v, s);
-        }
-        put_f32(P.o_norm + n, sqrt(s));
-        }
-#endif
+        var sq = 0.0;
+        var pos = 0.0;
+        if (on) {
+          for (var d = lane; d < P.D; d += tpr) {
+            let v = bitcast<f32>(x[base + d]);
+            sq = fma(v, v, sq);
 #if PHI
-        {
-        var s = 0.0;
-        for (var d = 0u; d < P.D; d += 1u) {
-          let v = bitcast<f32>(x[base + d]);
-          if (v <= P.zero) { zc += 1u; }
-          if (v > 0.0) { s += v; }
+            if (v <= P.zero) { zc += 1u; }
+            if (v > 0.0) { pos += v; }
+#endif
+          }
         }
+        workgroupBarrier();
+        r0[lid] = sq;
+        r1[lid] = pos;
+        workgroupBarrier();
+        var total_pos = 0.0;
+        if (lane == 0u) {
+          var tsq = 0.0;
+          for (var t = 0u; t < tpr; t += 1u) {
+            tsq += r0[lid + t];
+            total_pos += r1[lid + t];
+          }
+#if ROWNORM
+          if (on) { put_f32(P.o_norm + n, sqrt(tsq)); }
+#endif
+        }
+#if PHI
+        workgroupBarrier();
+        if (lane == 0u) { r1[lid] = total_pos; }
+        workgroupBarrier();
+        total_pos = r1[first];
         var e = 0.0;
-        if (s > 0.0) {
-          for (var d = 0u; d < P.D; d += 1u) {
+        if (on && total_pos > 0.0) {
+          for (var d = lane; d < P.D; d += tpr) {
             let v = bitcast<f32>(x[base + d]);
             if (v > 0.0) {
-              let p = v / s;
+              let p = v / total_pos;
               if (p > 0.0) { e -= p * log(p); }
             }
           }
         }
-        put_f32(P.o_ent + n, e);
+        r0[lid] = e;
+        workgroupBarrier();
+        if (lane == 0u && on) {
+          var te = 0.0;
+          for (var t = 0u; t < tpr; t += 1u) { te += r0[lid + t]; }
+          put_f32(P.o_ent + n, te);
         }
 #endif
       }

@@ -2,14 +2,17 @@
 //   NT (default):  y[m, n] = Σ_k x[m, k] · w[n, k]   (+ bias[n]) (+ resid[m, n])   — Linear, w = [out, in]
 //   NN (#if NN):   y[m, n] = Σ_k x[m, k] · w[k, n]                                   — plain row-major B
 //   NAIVE:         NN with one thread per output, no tiling (the benchmark baseline)
-// Tiled: a workgroup owns a BM×BN tile of y, each of its (BM/8)·(BN/8) threads an 8×8 micro-tile made
-// of 2×2 blocks of 4×4 (rows tm·4 + {0, BM/2}, cols tn·4 + {0, BN/2}) so that the vec4 reads of
-// workgroup memory are conflict-free (a warp reads consecutive vec4s or broadcasts). K advances by BK
-// through two workgroup buffers, so one barrier per step suffices; the next tile is fetched into
-// registers while the current one is consumed. Workgroup memory: 2·BK·(BM + BN)·4 bytes (16 KiB at
-// 128×128×8). Tiles are visited in groups of P.group_m tile rows so that concurrent workgroups share
-// panels of x and w in L2.
+// Tiled: a workgroup owns a BM×BN tile of y, each of its (BM/TM)·(BN/8) threads a TM×8 micro-tile
+// (TM = 8, or 16 with TM16) made of (TM/4)×2 blocks of 4×4 (rows tm·4 + j·BM/(TM/4), cols tn·4 +
+// {0, BN/2}) so that the vec4 reads of workgroup memory are conflict-free (a warp reads consecutive
+// vec4s or broadcasts). K advances by BK through two workgroup buffers, so one barrier per step
+// suffices; the next tile is fetched into registers while the current one is consumed. Workgroup
+// memory: 2·BK·(BM + BN)·4 bytes (16 KiB at 128×128×8, 48 KiB at 256×128×16). Tiles are visited in
+// groups of P.group_m tile rows so that concurrent workgroups share panels of x and w in L2.
 // VEC4: K % 4 == 0 and N % 4 == 0, all global traffic is vec4; otherwise scalar loads with bounds.
+// With VEC4 the loads past M or N read a clamped (valid) row whose products the store drops, so the
+// K loop has no branches; only EDGE_K (K % BK != 0) zero-fills k past K. (On the H200 the
+// branch-per-load form ran at 31.9 TFLOP/s at 4096³ where the same tiles unbranched ran 35.5.)
 // SEGMENTS (NT only, bias only): w is several weights stacked by rows (the fused input projection);
 // columns [start_s, start_s + width_s) of y go to a contiguous [M, width_s] block at element
 // M·start_s, so every segment's output is its own 256-byte-aligned region of y; columns between
@@ -73,8 +76,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 override BM: u32 = 128u;
 override BN: u32 = 128u;
 override BK: u32 = 8u;
-override WG: u32 = (BM / 8u) * (BN / 8u);
-// vec4s each thread stages per step: 16·BK/BN of x and 16·BK/BM of w (the op keeps both in {1, 2, 4}).
+#if TM16
+const TM: u32 = 16u;
+#else
+const TM: u32 = 8u;
+#endif
+override WG: u32 = (BM / TM) * (BN / 8u);
+// Rows between a thread's blocks of 4, in vec4s of a k-row of As.
+override RS: u32 = BM / (TM / 4u) / 4u;
+// vec4s each thread stages per step: 2·TM·BK/BN of x and 2·TM·BK/BM of w (the op keeps both in {1, 2, 4}).
 override LA: u32 = (BM * BK / 4u) / WG;
 override LB: u32 = (BN * BK / 4u) / WG;
 override A_LEN: u32 = BK * BM / 2u;   // two buffers of BK × BM/4 vec4
@@ -104,23 +114,32 @@ fn swish4(g: vec4<f32>) -> vec4<f32> {
 }
 
 // 4 consecutive k of row `row` of swish(gate) ⊙ up, x = [gate | up] of shape (M, 2K) (zeros past M or
-// K): the SwiGLU activation computed as the tile loads it, never stored (same f32 operations as the
-// swiglu kernel, so the product is the same bits).
+// K; VEC4: row clamped instead): the SwiGLU activation computed as the tile loads it, never stored
+// (same f32 operations as the swiglu kernel, so the product is the same bits).
 fn load_x(row: u32, k: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
 #if VEC4
-  if (row < P.M && k < P.K) { v = swish4(x[(row * 2u * P.K + k) / 4u]) * x[(row * 2u * P.K + P.K + k) / 4u]; }
+  let r = min(row, P.M - 1u);
+#if EDGE_K
+  if (k < P.K) { v = swish4(x[(r * 2u * P.K + k) / 4u]) * x[(r * 2u * P.K + P.K + k) / 4u]; }
+#else
+  v = swish4(x[(r * 2u * P.K + k) / 4u]) * x[(r * 2u * P.K + P.K + k) / 4u];
+#endif
 #else
   if (row < P.M) { v = swish4(ld4_x(row * 2u * P.K, k, P.K)) * ld4_x(row * 2u * P.K + P.K, k, P.K); }
 #endif
   return v;
 }
 #else
-// 4 consecutive k of row `row` of x (zeros past M or K).
+// 4 consecutive k of row `row` of x (zeros past M or K; VEC4: row clamped instead).
 fn load_x(row: u32, k: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
 #if VEC4
-  if (row < P.M && k < P.K) { v = x[(row * P.K + k) / 4u]; }
+#if EDGE_K
+  if (k < P.K) { v = x[(min(row, P.M - 1u) * P.K + k) / 4u]; }
+#else
+  v = x[(min(row, P.M - 1u) * P.K + k) / 4u];
+#endif
 #else
   if (row < P.M) { v = ld4_x(row * P.K, k, P.K); }
 #endif
@@ -129,22 +148,30 @@ fn load_x(row: u32, k: u32) -> vec4<f32> {
 #endif
 
 #if NN
-// 4 consecutive n of row k of w (K, N).
+// 4 consecutive n of row k of w (K, N) (VEC4: n clamped to the last quad instead of zeros past N).
 fn load_w(k: u32, n: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
 #if VEC4
-  if (k < P.K && n < P.N) { v = w[(k * P.N + n) / 4u]; }
+#if EDGE_K
+  if (k < P.K) { v = w[(k * P.N + min(n, P.N - 4u)) / 4u]; }
+#else
+  v = w[(k * P.N + min(n, P.N - 4u)) / 4u];
+#endif
 #else
   if (k < P.K) { v = ld4_w(k * P.N, n, P.N); }
 #endif
   return v;
 }
 #else
-// 4 consecutive k of row n of w (N, K).
+// 4 consecutive k of row n of w (N, K) (VEC4: row clamped instead of zeros past N).
 fn load_w(n: u32, k: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
 #if VEC4
-  if (n < P.N && k < P.K) { v = w[(n * P.K + k) / 4u]; }
+#if EDGE_K
+  if (k < P.K) { v = w[(min(n, P.N - 1u) * P.K + k) / 4u]; }
+#else
+  v = w[(min(n, P.N - 1u) * P.K + k) / 4u];
+#endif
 #else
   if (n < P.N) { v = ld4_w(n * P.K, k, P.K); }
 #endif
@@ -273,6 +300,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var c50 = vec4<f32>(0.0); var c51 = vec4<f32>(0.0);
   var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
   var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
+#if TM16
+  var c80 = vec4<f32>(0.0); var c81 = vec4<f32>(0.0);
+  var c90 = vec4<f32>(0.0); var c91 = vec4<f32>(0.0);
+  var cA0 = vec4<f32>(0.0); var cA1 = vec4<f32>(0.0);
+  var cB0 = vec4<f32>(0.0); var cB1 = vec4<f32>(0.0);
+  var cC0 = vec4<f32>(0.0); var cC1 = vec4<f32>(0.0);
+  var cD0 = vec4<f32>(0.0); var cD1 = vec4<f32>(0.0);
+  var cE0 = vec4<f32>(0.0); var cE1 = vec4<f32>(0.0);
+  var cF0 = vec4<f32>(0.0); var cF1 = vec4<f32>(0.0);
+#endif
 
   let steps = (P.K + BK - 1u) / BK;
   var ra0 = vec4<f32>(0.0); var ra1 = vec4<f32>(0.0); var ra2 = vec4<f32>(0.0); var ra3 = vec4<f32>(0.0);
@@ -310,7 +347,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let bb = cur * (BK * BN / 4u) + tn;
     for (var kk = 0u; kk < BK; kk++) {
       let a0 = As[ab + kk * (BM / 4u)];
-      let a1 = As[ab + kk * (BM / 4u) + BM / 8u];
+      let a1 = As[ab + kk * (BM / 4u) + RS];
+#if TM16
+      let a2 = As[ab + kk * (BM / 4u) + 2u * RS];
+      let a3 = As[ab + kk * (BM / 4u) + 3u * RS];
+#endif
       let b0 = Bs[bb + kk * (BN / 4u)];
       let b1 = Bs[bb + kk * (BN / 4u) + BN / 8u];
       c00 = fma(vec4<f32>(a0.x), b0, c00); c01 = fma(vec4<f32>(a0.x), b1, c01);
@@ -321,6 +362,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       c50 = fma(vec4<f32>(a1.y), b0, c50); c51 = fma(vec4<f32>(a1.y), b1, c51);
       c60 = fma(vec4<f32>(a1.z), b0, c60); c61 = fma(vec4<f32>(a1.z), b1, c61);
       c70 = fma(vec4<f32>(a1.w), b0, c70); c71 = fma(vec4<f32>(a1.w), b1, c71);
+#if TM16
+      c80 = fma(vec4<f32>(a2.x), b0, c80); c81 = fma(vec4<f32>(a2.x), b1, c81);
+      c90 = fma(vec4<f32>(a2.y), b0, c90); c91 = fma(vec4<f32>(a2.y), b1, c91);
+      cA0 = fma(vec4<f32>(a2.z), b0, cA0); cA1 = fma(vec4<f32>(a2.z), b1, cA1);
+      cB0 = fma(vec4<f32>(a2.w), b0, cB0); cB1 = fma(vec4<f32>(a2.w), b1, cB1);
+      cC0 = fma(vec4<f32>(a3.x), b0, cC0); cC1 = fma(vec4<f32>(a3.x), b1, cC1);
+      cD0 = fma(vec4<f32>(a3.y), b0, cD0); cD1 = fma(vec4<f32>(a3.y), b1, cD1);
+      cE0 = fma(vec4<f32>(a3.z), b0, cE0); cE1 = fma(vec4<f32>(a3.z), b1, cE1);
+      cF0 = fma(vec4<f32>(a3.w), b0, cF0); cF1 = fma(vec4<f32>(a3.w), b1, cF1);
+#endif
     }
     if (more) {
       let nxt = 1u - cur;
@@ -339,9 +390,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // 0xffffffff) so that the loop stays rolled: unrolled, lavapipe takes ~10 s to compile this kernel.
   let q0 = n0 + tn * 4u;
   let q1 = q0 + BN / 2u;
-  let rows = select(8u, 0u, P.K == 0xffffffffu);
+  let rows = select(TM, 0u, P.K == 0xffffffffu);
   for (var r = 0u; r < rows; r++) {
-    let row = m0 + tm * 4u + (r / 4u) * (BM / 2u) + r % 4u;
+    let row = m0 + tm * 4u + (r / 4u) * (RS * 4u) + r % 4u;
     store_y(row, q0, c00);
     store_y(row, q1, c01);
     c00 = c10; c01 = c11;
@@ -351,6 +402,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     c40 = c50; c41 = c51;
     c50 = c60; c51 = c61;
     c60 = c70; c61 = c71;
+#if TM16
+    c70 = c80; c71 = c81;
+    c80 = c90; c81 = c91;
+    c90 = cA0; c91 = cA1;
+    cA0 = cB0; cA1 = cB1;
+    cB0 = cC0; cB1 = cC1;
+    cC0 = cD0; cC1 = cD1;
+    cD0 = cE0; cD1 = cE1;
+    cE0 = cF0; cE1 = cF1;
+#endif
   }
 }
 #endif

@@ -33,6 +33,12 @@ export interface SweepOptions {
    * the models' memory together. Rows then come in the order chunk, T, variant. Default false.
    */
   interleave?: boolean;
+  /**
+   * Run discarded prefills at the first length for this long after the sessions open, before the
+   * first measured cell (default 0): a GPU left idle while the weights were built clocks down and
+   * takes a moment to come back (on the H200 the first lengths measured up to 3× slow without).
+   */
+  warmupMs?: number;
   /** Called after each row (progress). */
   onRow?: (row: SweepRow) => void;
 }
@@ -106,6 +112,12 @@ async function openSession(ctx: GpuContext, v: SweepVariant): Promise<{ name: st
   return { name: v.name, config, session };
 }
 
+/** Prefills of T tokens (and the decode steps) on `s` until `ms` milliseconds have passed. */
+async function spin(ctx: GpuContext, s: Session, V: number, T: number, decodeTokens: number, ms: number): Promise<void> {
+  const until = now() + ms;
+  while (now() < until) await runOnce(ctx, s, V, T, decodeTokens);
+}
+
 /** One measured run: reset → prefill(T ids cycling through the vocabulary) → decode steps (ms each). */
 async function runOnce(ctx: GpuContext, s: Session, V: number, T: number, decodeTokens: number): Promise<{ prefill: number; decode: number }> {
   await s.reset();
@@ -140,6 +152,8 @@ async function sweepByVariant(ctx: GpuContext, o: SweepOptions, warmup: number):
   for (const sv of o.configs) {
     const v = await openSession(ctx, sv);
     try {
+      const T0 = o.seqLens[0];
+      if (o.warmupMs && T0 !== undefined) await spin(ctx, v.session, v.config.vocabSize, T0, o.decodeTokens, o.warmupMs);
       let warm = false;
       for (const chunk of o.chunkSizes) {
         v.session.chunkSize = chunk;
@@ -172,6 +186,9 @@ async function sweepInterleaved(ctx: GpuContext, o: SweepOptions, warmup: number
   const open: Array<{ name: string; config: ModelConfig; session: Session }> = [];
   try {
     for (const sv of o.configs) open.push(await openSession(ctx, sv));
+    const T0 = o.seqLens[0];
+    const v0 = open[0];
+    if (o.warmupMs && T0 !== undefined && v0) await spin(ctx, v0.session, v0.config.vocabSize, T0, o.decodeTokens, o.warmupMs);
     for (const chunk of o.chunkSizes) {
       for (const v of open) v.session.chunkSize = chunk;
       for (const T of o.seqLens) {

@@ -81,9 +81,13 @@ async function benchMatmul(ctx: GpuContext): Promise<void> {
   const b = randTensor(ctx, rng, [n, n], 1, 0, 'b');
   const flops = 2 * n * n * n;
   const tiled = await timeBatch(ctx, () => matmulNN(ctx, { a, b }).dispose(), full ? 10 : 1);
+  // The Linear layout the model uses (x·wᵀ): both operands staged transposed.
+  const nt = await timeBatch(ctx, () => matmul(ctx, { x: a, w: b, path: 'tiled' }).dispose(), full ? 10 : 1);
   const naive = await timeBatch(ctx, () => matmulNaive(ctx, { a, b }).dispose(), full ? 3 : 1);
-  results['matmul'] = { n, tiledMs: tiled, naiveMs: naive, tiledTflops: flops / tiled / 1e9, naiveTflops: flops / naive / 1e9 };
-  console.log(`matmul ${n}³ f32: tiled ${tiled.toFixed(3)} ms (${(flops / tiled / 1e9).toFixed(1)} TFLOP/s), naive ${naive.toFixed(3)} ms → tiled/naive speedup ${(naive / tiled).toFixed(2)}×`);
+  results['matmul'] = { n, tiledMs: tiled, ntMs: nt, naiveMs: naive, tiledTflops: flops / tiled / 1e9, ntTflops: flops / nt / 1e9, naiveTflops: flops / naive / 1e9 };
+  console.log(
+    `matmul ${n}³ f32: tiled ${tiled.toFixed(3)} ms (${(flops / tiled / 1e9).toFixed(1)} TFLOP/s; x·wᵀ ${(flops / nt / 1e9).toFixed(1)}), naive ${naive.toFixed(3)} ms → tiled/naive speedup ${(naive / tiled).toFixed(2)}×`,
+  );
   a.dispose();
   b.dispose();
 }
@@ -352,28 +356,67 @@ async function benchTune(ctx: GpuContext): Promise<void> {
   const a = randTensor(ctx, rng, [n, n], 1, 0, 'a');
   const b = randTensor(ctx, rng, [n, n], 1, 0, 'b');
   const tiles: unknown[] = [];
-  try {
-    for (const bm of [64, 128]) {
-      for (const bn of [64, 128]) {
-        for (const bk of [4, 8, 16, 32]) {
-          for (const groupM of [undefined, 8]) {
-            const tile: MatmulTile = { bm, bn, bk, ...(groupM ? { groupM } : {}) };
-            try {
-              checkTile(ctx, tile);
-            } catch {
-              continue; // not a valid tile on this device
-            }
-            const ms = await timeBatch(ctx, () => matmulNN(ctx, { a, b, tile }).dispose(), full ? 10 : 1, full ? 5 : 1);
-            const tflops = (2 * n * n * n) / ms / 1e9;
-            tiles.push({ ...tile, ms, tflops });
-            console.log(`matmul ${n}³ tile ${bm}x${bn}x${bk}${groupM ? ` groupM ${groupM}` : ''}: ${ms.toFixed(3)} ms (${tflops.toFixed(1)} TFLOP/s)`);
+  const tileName = (t: MatmulTile): string => `${t.bm}x${t.bn}x${t.bk}${t.tm === 16 ? ' tm16' : ''}${t.groupM ? ` groupM ${t.groupM}` : ''}`;
+  const candidates: MatmulTile[] = [];
+  for (const bm of [64, 128, 256]) {
+    for (const bn of [64, 128, 256]) {
+      for (const bk of [4, 8, 16, 32]) {
+        for (const tm of [8, 16] as const) {
+          const tile: MatmulTile = { bm, bn, bk, tm };
+          try {
+            checkTile(ctx, tile);
+          } catch {
+            continue; // not a valid tile on this device
           }
+          candidates.push(tile);
         }
       }
+    }
+  }
+  try {
+    for (const tile of candidates) {
+      const ms = await timeBatch(ctx, () => matmulNN(ctx, { a, b, tile }).dispose(), full ? 10 : 1, full ? 5 : 1);
+      const tflops = (2 * n * n * n) / ms / 1e9;
+      tiles.push({ ...tile, ms, tflops });
+      console.log(`matmul ${n}³ tile ${tileName(tile)}: ${ms.toFixed(3)} ms (${tflops.toFixed(1)} TFLOP/s)`);
     }
   } finally {
     a.dispose();
     b.dispose();
+  }
+  // The 12-layer / hidden-768 model's prefill products at T = 2048 (Linear layout, x·wᵀ): every tile
+  // against the engine's own pick, so that the pick can follow the device.
+  const modelShapes: unknown[] = [];
+  const shapes: Array<{ op: string; M: number; N: number; K: number; glu?: boolean }> = full
+    ? [
+        { op: 'in_proj', M: 2048, N: 3072, K: 768 },
+        { op: 'o_proj', M: 2048, N: 768, K: 768 },
+        { op: 'gate_up_proj', M: 2048, N: 4096, K: 768 },
+        { op: 'down_proj', M: 2048, N: 768, K: 2048, glu: true },
+        { op: 'o_proj T=512', M: 512, N: 768, K: 768 },
+      ]
+    : [{ op: 'o_proj', M: 64, N: 64, K: 64 }];
+  for (const sh of shapes) {
+    const x = randTensor(ctx, rng, [sh.M, sh.glu ? 2 * sh.K : sh.K], 1, 0, 'x');
+    const w = randTensor(ctx, rng, [sh.N, sh.K], 0.05, 0, 'w');
+    try {
+      const flops = 2 * sh.M * sh.N * sh.K;
+      const timeTile = (tile?: MatmulTile): Promise<number> =>
+        timeBatch(ctx, () => matmul(ctx, { x, w, path: 'tiled', ...(sh.glu ? { glu: true } : {}), ...(tile ? { tile } : {}) }).dispose(), full ? 20 : 1, full ? 5 : 1);
+      const pick = await timeTile();
+      const byTile: Array<{ tile: string; ms: number }> = [];
+      for (const tile of candidates.filter((t) => t.bk >= 8 && t.bk <= 16)) byTile.push({ tile: tileName(tile), ms: await timeTile(tile) });
+      byTile.sort((p, q) => p.ms - q.ms);
+      const best = byTile[0];
+      modelShapes.push({ ...sh, pickMs: pick, byTile });
+      console.log(
+        `matmul ${sh.op} ${sh.M}x${sh.K}x${sh.N}${sh.glu ? ' (glu)' : ''}: engine's pick ${pick.toFixed(3)} ms (${(flops / pick / 1e9).toFixed(1)} TFLOP/s); ` +
+          `best ${best?.tile} ${best?.ms.toFixed(3)} ms (${(flops / (best?.ms ?? NaN) / 1e9).toFixed(1)}); next ${byTile.slice(1, 5).map((t) => `${t.tile} ${t.ms.toFixed(3)}`).join(', ')}`,
+      );
+    } finally {
+      x.dispose();
+      w.dispose();
+    }
   }
   const chunks: unknown[] = [];
   const [B, T, H, D] = full ? [8, 8192, 32, 128] : [1, 128, 2, 32];
@@ -387,7 +430,7 @@ async function benchTune(ctx: GpuContext): Promise<void> {
   } finally {
     inputs.dispose();
   }
-  results['tune'] = { matmulN: n, tiles, glaChunks: chunks, fusions: await benchFusions(ctx, rng) };
+  results['tune'] = { matmulN: n, tiles, modelShapes, glaChunks: chunks, fusions: await benchFusions(ctx, rng) };
 }
 
 /**
@@ -463,6 +506,12 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   const sR = await Session.create(ctx, regla, randomWeights(regla, { seed: 1 }));
   try {
     const ids = prompt(regla, T);
+    // The GPU idled while the weights were built: bring its clock back up before measuring.
+    for (const until = now() + (full ? 1500 : 0); now() < until; ) {
+      await sR.reset();
+      await sR.prefill(ids);
+      await ctx.sync();
+    }
     const plainRun = await prefillMs(sR, ids);
     // The forward's per-layer submits against one submit at the end (ForwardOptions.submitPerLayer):
     // the same model and tokens through forward() directly, alternating pairs, last-token logits read.
@@ -676,6 +725,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     decodeTokens: full ? 16 : 2,
     repeat: full ? 5 : 1,
     interleave: true,
+    warmupMs: full ? 1500 : 0,
   });
   const longest = seqLens.at(-1) as number;
   const at = (rs: readonly SweepRow[], v: string): number => rs.find((r) => r.variant === v && r.T === longest)?.prefillMs ?? NaN;
@@ -733,6 +783,13 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     const sRg = await Session.create(ctx, regla, randomWeights(regla, { seed: 1 }));
     const sSm = await Session.create(ctx, softmax, randomWeights(softmax, { seed: 3 }));
     try {
+      // The GPU idled while the weights were built: bring its clock back up first (see sweep's warmupMs).
+      const ids = prompt(regla, T);
+      for (const until = now() + (full ? 1500 : 0); now() < until; ) {
+        await sRg.reset();
+        await sRg.prefill(ids);
+        await ctx.sync();
+      }
       for (const T of seqLens) {
         for (const [variant, s] of [['regla', sRg], ['softmax', sSm]] as const) {
           const p = await parts(s, T, full ? 3 : 1);
@@ -776,6 +833,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     decodeTokens: full ? 16 : 2,
     repeat: full ? 5 : 1,
     interleave: true,
+    warmupMs: full ? 1500 : 0,
   });
   const sample = {
     config: sampleShape,

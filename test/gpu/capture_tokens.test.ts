@@ -46,6 +46,29 @@ describe('per-token reductions vs twins', () => {
     [tx, out].forEach((t) => t.dispose());
   });
 
+  // Rows spread over several 2048-element chunks, with widths that give each row 1 to 32 threads
+  // (D = 2: a chunk's 1024 rows in 4 passes of one thread per row; D = 24: rows straddling chunk
+  // boundaries; D = 200, 256: 16 threads per row) and the whole-workgroup path (D = 300).
+  for (const [T, H, D] of [[1500, 2, 2], [300, 3, 24], [40, 2, 200], [30, 1, 256], [20, 2, 300]] as const) {
+    it(`row norms and φ entropy / zeros, ${T} rows × ${H} heads × ${D}`, async () => {
+      const ctx = await getContext();
+      const rng = new Rng(T + D);
+      const x = rng.normals(T * H * D, 1, 0.2);
+      for (let i = 0; i < x.length; i += 4) x[i] = 0;
+      const tx = ctx.upload(x, [1, T, H, D], 'x');
+      const rows = { start: 3, count: T - 5 };
+      const { out, layout } = fusedReduce(ctx, { x: tx, rows, rowNorms: true, phi: { zero: 1e-6 } });
+      const f = await readWords(ctx, out);
+      const part = x.subarray(3 * H * D, (3 + rows.count) * H * D);
+      const at = (o: number | undefined, n: number): Float32Array => f.floats.subarray(o ?? -1, (o ?? -1) + n);
+      expectClose(at(layout.rowNorms, rows.count * H), rowNorms64(part, D), 1e-5, 'row norms');
+      const want = phiStats64(part, H, D);
+      expectClose(at(layout.entropy, rows.count * H), want.entropy, 1e-5, 'entropy');
+      expect(Array.from(f.words.subarray(layout.zeros ?? -1, (layout.zeros ?? -1) + H))).toEqual(Array.from(want.zeros));
+      [tx, out].forEach((t) => t.dispose());
+    });
+  }
+
   it('histogram counts only the row range (exact)', async () => {
     const ctx = await getContext();
     const x = new Rng(2).normals(50 * 2 * 8, 1);

@@ -56,7 +56,7 @@ async function runCase(ctx: GpuContext, c: Case, seed: number): Promise<void> {
   if (c.inplace) expect(y).toBe(tr);
   const got = await ctx.readF32(y);
   const want = matmul64(x, w, c.M, c.N, c.K, b, r);
-  const label = `matmul ${c.M}x${c.K}x${c.N}${c.path ? ` ${c.path}` : ''}${c.tile ? ` ${c.tile.bm}x${c.tile.bn}x${c.tile.bk}` : ''}${b ? ' +bias' : ''}${r ? (c.inplace ? ' +=resid' : ' +resid') : ''}`;
+  const label = `matmul ${c.M}x${c.K}x${c.N}${c.path ? ` ${c.path}` : ''}${c.tile ? ` ${c.tile.bm}x${c.tile.bn}x${c.tile.bk}${c.tile.tm ? ` tm${c.tile.tm}` : ''}` : ''}${b ? ' +bias' : ''}${r ? (c.inplace ? ' +=resid' : ' +resid') : ''}`;
   record(label, expectClose(got, want, { ...tol(c.K), label }).worstRel);
   disposeAll(tx, tw, tb, tr, c.inplace ? undefined : y);
 }
@@ -85,6 +85,11 @@ describe('matmul y = x·wᵀ (+bias, +residual) vs float64 twin', () => {
     { M: 140, K: 52, N: 136, tile: { bm: 128, bn: 64, bk: 8 } },
     { M: 67, K: 45, N: 66, tile: { bm: 64, bn: 64, bk: 4 } },
     { M: 70, K: 100, N: 68, bias: true, tile: { bm: 64, bn: 64, bk: 16, groupM: 3 } },
+    // 16 rows per thread: vec4 with k past K zero-filled (76 % 16), vec4 with rows and columns past
+    // M and N read clamped and dropped, and the scalar path
+    { M: 200, K: 76, N: 260, bias: true, tile: { bm: 128, bn: 128, bk: 16, tm: 16 } },
+    { M: 67, K: 64, N: 68, residual: true, tile: { bm: 128, bn: 128, bk: 8, tm: 16 } },
+    { M: 131, K: 70, N: 259, residual: true, tile: { bm: 128, bn: 64, bk: 8, tm: 16 } },
   ];
   cases.forEach((c, i) => {
     it(`${c.M}x${c.K}x${c.N} ${JSON.stringify({ ...c, M: undefined, K: undefined, N: undefined })}`, async () => {
@@ -174,6 +179,7 @@ describe('matmul y = x·wᵀ (+bias, +residual) vs float64 twin', () => {
       [37, 129, 65, undefined],
       [130, 40, 260, { bm: 128, bn: 128, bk: 8 }],
       [129, 44, 132, { bm: 128, bn: 128, bk: 8 }],
+      [131, 44, 136, { bm: 128, bn: 64, bk: 8, tm: 16 }],
     ] as const) {
       const rng = new Rng(M * 7 + N);
       const a = rng.normals(M * K);

@@ -114,7 +114,13 @@ describe('sweep', () => {
     const order = [16, 32].flatMap((c) => [16, 260].flatMap((T) => ['regla', 'softmax'].map((v) => `${c}/${T}/${v}`)));
     expect(inter.map((r) => `${r.chunk}/${r.T}/${r.variant}`)).toEqual(order);
     expect(seen).toEqual(order);
+    // warmupMs: discarded prefills before the first cell (more dispatches, the same rows).
+    const d0 = ctx.dispatchCount;
     const plain = await sweep(ctx, opts);
+    const d1 = ctx.dispatchCount;
+    const warmed = await sweep(ctx, { ...opts, warmupMs: 200 });
+    expect(ctx.dispatchCount - d1).toBeGreaterThan(d1 - d0);
+    expect(warmed.map((r) => `${r.variant}/${r.chunk}/${r.T}`)).toEqual(plain.map((r) => `${r.variant}/${r.chunk}/${r.T}`));
     const key = (r: SweepRow): string => `${r.variant}/${r.chunk}/${r.T}`;
     const bytes = (r: SweepRow): number[] => [r.stateBytes, r.kvCacheBytes, r.kvUsedBytes];
     const byKey = new Map(plain.map((r) => [key(r), bytes(r)]));
