@@ -138,20 +138,23 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     lay.size += n;
     return at;
   };
+  // The atomic counters first: only they need zeros (every other word is written by exactly one
+  // workgroup whenever there is a chunk), so only they are cleared before the pass.
   if (a.hist) lay.hist = { offset: take(l.H * (a.hist.bins + 3)), bins: a.hist.bins };
   if (satKeys.length > 0) lay.sat = { offset: take(l.H * satKeys.length), width: satKeys.length };
+  if (a.phi) lay.zeros = take(l.H);
+  const counters = lay.size;
   if (a.moments) lay.moments = take(parts);
   if (a.proxies) lay.proxies = take(parts);
   if (a.rowNorms) lay.rowNorms = take(l.rows * l.H);
-  if (a.phi) {
-    lay.entropy = take(l.rows * l.H);
-    lay.zeros = take(l.H);
-  }
+  if (a.phi) lay.entropy = take(l.rows * l.H);
   // Row blocks of ≥ CHAN_BLOCK_ROWS rows, at most CHAN_MAX_BLOCKS (what comes back stays small) and
   // at most one per chunk (each block has its workgroup).
   const blocks = a.channels ? Math.max(1, Math.min(l.chunks, CHAN_MAX_BLOCKS, Math.ceil(l.rows / CHAN_BLOCK_ROWS))) : 0;
   if (a.channels) lay.channels = { offset: take(blocks * l.H * l.D), blocks };
-  const out = ctx.zeroed([Math.max(1, lay.size)], 'u32', `${a.op ?? 'capture'}.out`);
+  const out = ctx.tensor([Math.max(1, lay.size)], 'u32', `${a.op ?? 'capture'}.out`);
+  // (No chunk: the partials' one slot is never written, so everything is cleared.)
+  ctx.zeroFirst(out, l.chunks === 0 ? out.size : counters);
   const refined = a.proxies !== undefined && (a.proxies.of === 'c' || a.proxies.c !== undefined);
   const defines: Record<string, string | boolean> = {
     MODE: 'fused',

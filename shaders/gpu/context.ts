@@ -348,12 +348,19 @@ export class GpuContext {
    */
   zeroed(shape: readonly number[], dtype: DType = 'f32', name = 'tensor'): Tensor {
     const t = this.tensor(shape, dtype, name);
-    const bytes = t.size * 4;
-    if (bytes > 0) {
-      if (this.zeroBytes.byteLength < bytes) this.zeroBytes = new ArrayBuffer(Math.max(bytes, 2 * this.zeroBytes.byteLength));
-      this.device.queue.writeBuffer(t.buffer, t.byteOffset, this.zeroBytes, 0, bytes);
-    }
+    this.zeroFirst(t, t.size);
     return t;
+  }
+
+  /**
+   * Zeros the first `elements` elements of t through the queue (before the next submit's work, like
+   * zeroed()); the rest keeps whatever the pool's buffer held.
+   */
+  zeroFirst(t: Tensor, elements: number): void {
+    const bytes = Math.min(elements, t.size) * 4;
+    if (bytes <= 0) return;
+    if (this.zeroBytes.byteLength < bytes) this.zeroBytes = new ArrayBuffer(Math.max(bytes, 2 * this.zeroBytes.byteLength));
+    this.device.queue.writeBuffer(t.buffer, t.byteOffset, this.zeroBytes, 0, bytes);
   }
 
   /** Zero-fills a tensor on the GPU (in encoder order). */

@@ -237,7 +237,18 @@ describe('fused reduction: every section of one pass vs its twin', () => {
       // The CPU finish is the GPU finish, bit for bit.
       const gpu = headMoments(ctx, { x: tx, rows });
       expect(Array.from(await ctx.readF32(gpu))).toEqual(Array.from(m));
-      [tx, to, out, gpu].forEach((t) => t.dispose());
+      // Only the counters are cleared before the pass: a pooled buffer full of junk gives the same words.
+      const args = { x: tx, rows, hist: spec, thresholds: pairs, moments: 'identity', proxies: role === 'a' ? { of: 'a', c: to } : { of: 'c', a: to }, rowNorms: true, phi: { zero: 0.1 }, channels: 'exp' } as const;
+      out.dispose();
+      await ctx.sync();
+      const junk = ctx.upload(new Uint32Array(layout.size).fill(0x7fc01234), [layout.size], 'junk');
+      const junkBuffer = junk.buffer;
+      junk.dispose();
+      await ctx.sync();
+      const again = fusedReduce(ctx, args);
+      expect(again.out.buffer, 'the junk buffer is reused').toBe(junkBuffer);
+      expect(Array.from((await ctx.read(again.out)) as Uint32Array)).toEqual(Array.from(words));
+      [tx, to, again.out, gpu].forEach((t) => t.dispose());
     });
   }
 });
