@@ -211,14 +211,17 @@ interface Pending {
 
 /** n numbers of a typed view from `start` as a plain array (a loop: Array.from is several times slower on long views). */
 /**
- * Σ over rows of each column of a [rows, H] f32 matrix, in float64. Its own small function: inlined
- * in record()'s body the loop ran ~10× slower (1.8 ms of a 3-layer collect on this machine's CPU).
+ * Σ over rows of each column of a [rows, H] f32 matrix, in float64, one column at a time in a local.
+ * Its own small function: inlined in record()'s body the loop ran ~10× slower (1.8 ms of a 3-layer
+ * collect on this machine's CPU).
  */
 function columnSums64(m: Float32Array, rows: number, H: number): Float64Array {
   const sums = new Float64Array(H);
-  let i = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let h = 0; h < H; h++) sums[h] = (sums[h] as number) + (m[i++] as number);
+  const n = rows * H;
+  for (let h = 0; h < H; h++) {
+    let s = 0;
+    for (let i = h; i < n; i += H) s += m[i] as number;
+    sums[h] = s;
   }
   return sums;
 }

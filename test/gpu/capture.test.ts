@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
-import { finishChannels, finishSums, fusedReduce, gateProxies, headMoments, histogram, saturation, stateNorm } from '../../shaders/capture/reduce.js';
+import { finishChannels, finishSums, fusedReduce, gateProxies, type FusedArgs, headMoments, histogram, saturation, stateNorm } from '../../shaders/capture/reduce.js';
 import { alphaThreshold, histogramEdges, logitThreshold, type HistogramSpec } from '../../shaders/capture/edges.js';
 import { gateProxies64, histogram64, moments64, saturation64, stateNorm64 } from '../../shaders/cpu/capture.js';
 import { channelSums64, phiStats64, rowNorms64 } from '../../shaders/cpu/capture_tokens.js';
@@ -238,7 +238,7 @@ describe('fused reduction: every section of one pass vs its twin', () => {
       const gpu = headMoments(ctx, { x: tx, rows });
       expect(Array.from(await ctx.readF32(gpu))).toEqual(Array.from(m));
       // Only the counters are cleared before the pass: a pooled buffer full of junk gives the same words.
-      const args = { x: tx, rows, hist: spec, thresholds: pairs, moments: 'identity', proxies: role === 'a' ? { of: 'a', c: to } : { of: 'c', a: to }, rowNorms: true, phi: { zero: 0.1 }, channels: 'exp' } as const;
+      const args: FusedArgs = { x: tx, rows, hist: spec, thresholds: pairs, moments: 'identity', proxies: role === 'a' ? { of: 'a', c: to } : { of: 'c', a: to }, rowNorms: true, phi: { zero: 0.1 }, channels: 'exp' };
       out.dispose();
       await ctx.sync();
       const junk = ctx.upload(new Uint32Array(layout.size).fill(0x7fc01234), [layout.size], 'junk');
