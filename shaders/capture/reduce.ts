@@ -175,7 +175,9 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     .u32(l.chunks).u32(histKeys.length).u32(satKeys.length).u32(l.row0)
     .u32(lay.hist?.offset ?? 0).u32(lay.sat?.offset ?? 0).u32(lay.zeros ?? 0).u32(lay.moments ?? 0)
     .u32(lay.proxies ?? 0).u32(lay.rowNorms ?? 0).u32(lay.entropy ?? 0).u32(lay.channels?.offset ?? 0)
-    .f32(a.phi?.zero ?? 0).u32(blocks).u32(blocks > 0 ? Math.ceil(l.rows / blocks) : 0).u32(0);
+    .f32(a.phi?.zero ?? 0).u32(blocks).u32(blocks > 0 ? Math.ceil(l.rows / blocks) : 0)
+    .u32(a.hist ? (a.hist.value === 'exp' ? 1 : 0) + (a.hist.scale === 'logit' ? 2 : 0) : 0)
+    .f32(a.hist?.lo ?? 0).f32(a.hist ? a.hist.bins / (a.hist.hi - a.hist.lo) : 0).u32(0).u32(0);
   if (a.hist || satKeys.length > 0) {
     const edges = new Uint32Array(EDGE_SLOTS);
     edges.set(histKeys);
