@@ -73,6 +73,40 @@ function layoutOf(x: Tensor, l: HeadLayout & { rows?: RowRange }, name: string):
   return { H, D, rows: r.count, row0: r.start, chunks: Math.ceil((r.count * D) / CHUNK) };
 }
 
+const NO_KEYS = new Uint32Array(0);
+const satKeyMemo = new Map<string, Uint32Array>();
+const edgeBlocks = new Map<Uint32Array, Map<Uint32Array, Uint32Array>>();
+
+/** The saturation thresholds' f32 keys (low₀, high₀, low₁, …), memoized by value: every tap asks again. Read-only. */
+function thresholdKeys(pairs: readonly ThresholdPair[]): Uint32Array {
+  const key = pairs.map((t) => `${t.low},${t.high}`).join(';');
+  let k = satKeyMemo.get(key);
+  if (!k) {
+    k = Uint32Array.from(thresholdValues(pairs), f32Key);
+    if (satKeyMemo.size > 256) satKeyMemo.clear();
+    satKeyMemo.set(key, k);
+  }
+  return k;
+}
+
+/** The params' edge block (histogram keys, then saturation keys, zero-padded), memoized by the two (memoized) key arrays. Read-only. */
+function edgeBlock(hist: Uint32Array, sat: Uint32Array): Uint32Array {
+  let bySat = edgeBlocks.get(hist);
+  if (!bySat) {
+    if (edgeBlocks.size > 256) edgeBlocks.clear();
+    bySat = new Map();
+    edgeBlocks.set(hist, bySat);
+  }
+  let b = bySat.get(sat);
+  if (!b) {
+    b = new Uint32Array(EDGE_SLOTS);
+    b.set(hist);
+    b.set(sat, hist.length);
+    bySat.set(sat, b);
+  }
+  return b;
+}
+
 /** Which sections a fused pass computes (kernels/capture.wgsl); every one reads the same tensor x. */
 export interface FusedArgs extends Common {
   x: Tensor; // [..., H, D] f32
@@ -121,9 +155,9 @@ export interface FusedLayout {
  */
 export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layout: FusedLayout } {
   const l = layoutOf(a.x, a, 'capture reduction');
-  const histKeys = a.hist ? histogramEdgeKeys(a.hist) : new Uint32Array(0);
+  const histKeys = a.hist ? histogramEdgeKeys(a.hist) : NO_KEYS;
   if (a.thresholds && a.thresholds.length > 8) throw new ShapeError('capture.thresholds', 'at most 8 threshold pairs');
-  const satKeys = a.thresholds ? Uint32Array.from(thresholdValues(a.thresholds), f32Key) : new Uint32Array(0);
+  const satKeys = a.thresholds ? thresholdKeys(a.thresholds) : NO_KEYS;
   if (a.proxies) {
     const other = a.proxies.of === 'a' ? a.proxies.c : a.proxies.a;
     if (other) {
@@ -178,12 +212,7 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     .f32(a.phi?.zero ?? 0).u32(blocks).u32(blocks > 0 ? Math.ceil(l.rows / blocks) : 0)
     .u32(a.hist ? (a.hist.value === 'exp' ? 1 : 0) + (a.hist.scale === 'logit' ? 2 : 0) : 0)
     .f32(a.hist?.lo ?? 0).f32(a.hist ? a.hist.bins / (a.hist.hi - a.hist.lo) : 0).u32(0).u32(0);
-  if (a.hist || satKeys.length > 0) {
-    const edges = new Uint32Array(EDGE_SLOTS);
-    edges.set(histKeys);
-    edges.set(satKeys, histKeys.length);
-    p.u32s(edges);
-  }
+  if (a.hist || satKeys.length > 0) p.u32s(edgeBlock(histKeys, satKeys));
   const other = a.proxies ? (a.proxies.of === 'a' ? a.proxies.c : a.proxies.a) : undefined;
   const flops = (a.hist ? Math.ceil(Math.log2(a.hist.bins + 1)) + 2 : 0) + satKeys.length + (a.moments ? 3 : 0) + (a.proxies ? 12 : 0) + (a.rowNorms ? 2 : 0) + (a.phi ? 8 : 0) + (a.channels ? 5 : 0);
   const n = l.rows * l.H * l.D;

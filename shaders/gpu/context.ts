@@ -86,15 +86,20 @@ const F32_BITS = new Uint32Array(F32_SCRATCH.buffer);
 
 /** Builds a uniform block with WGSL alignment for scalars (4 bytes each, padded to 16). */
 export class ParamWriter {
-  /** The words' bits, as u32. */
-  private readonly words: number[] = [];
+  /** The words' bits, as u32, since the last block. */
+  private words: number[] = [];
+  /** Earlier scalar runs and blocks, in order (only when u32s was used). */
+  private readonly parts: Array<ArrayLike<number>> = [];
+  private partWords = 0;
   u32(v: number): this {
     this.words.push(v >>> 0);
     return this;
   }
-  /** Several u32 words in order. */
-  u32s(vs: ArrayLike<number>): this {
-    for (let k = 0; k < vs.length; k++) this.words.push((vs[k] as number) >>> 0);
+  /** Several u32 words in order: the block is kept as given (not copied word by word) until build(). */
+  u32s(vs: Uint32Array): this {
+    this.parts.push(this.words, vs);
+    this.partWords += this.words.length + vs.length;
+    this.words = [];
     return this;
   }
   i32(v: number): this {
@@ -107,8 +112,14 @@ export class ParamWriter {
     return this;
   }
   build(): ArrayBuffer {
-    const u = new Uint32Array(Math.max(4, Math.ceil(this.words.length / 4) * 4));
-    u.set(this.words);
+    const n = this.partWords + this.words.length;
+    const u = new Uint32Array(Math.max(4, Math.ceil(n / 4) * 4));
+    let at = 0;
+    for (const part of this.parts) {
+      u.set(part, at);
+      at += part.length;
+    }
+    u.set(this.words, at);
     return u.buffer;
   }
 }
