@@ -41,6 +41,10 @@ per length) and recurrent-state vs KV-cache memory; writes all of it as JSON.
   --chunk LIST         chunk sizes, multiples of 16 in 16..128 (default 64)
   --decode N           decode tokens per run (default 16)
   --repeat N           measured repeats (default 3)
+  --interleave         open every variant at once and alternate them run by run at each length,
+                       after a discarded run per length and a 1 s GPU warm-up: compilation and
+                       clock drift then hit all variants alike (what a crossover needs); costs all
+                       the models' memory together; rows come chunk by chunk, length by length
   --help               this text`;
 
 export const SWEEP_SPEC: OptionSpec = {
@@ -53,6 +57,7 @@ export const SWEEP_SPEC: OptionSpec = {
   chunk: 'string',
   decode: 'int',
   repeat: 'int',
+  interleave: 'flag',
   help: 'flag',
 };
 
@@ -163,7 +168,8 @@ export async function cmdSweep(a: ParsedArgs, deps: SweepDeps): Promise<void> {
     let features: string[];
     try {
       features = [...ctx.features].sort();
-      rows = await sweep(ctx, { configs: variants, seqLens: seqs, chunkSizes: chunks, decodeTokens: decode, repeat });
+      const interleave = a.get('interleave') === true;
+      rows = await sweep(ctx, { configs: variants, seqLens: seqs, chunkSizes: chunks, decodeTokens: decode, repeat, ...(interleave ? { interleave, warmupMs: 1000 } : {}) });
     } finally {
       ctx.destroy(true);
     }

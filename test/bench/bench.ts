@@ -483,6 +483,15 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   const repeat = full ? 7 : 2;
   const prompt = (c: ModelConfig, n: number): number[] => Array.from({ length: n }, (_, i) => (i * 7) % c.vocabSize);
 
+  /** Prefills for 1.5 s (full sizes): the GPU idled while the weights were built and clocks back up (see sweep's warmupMs). */
+  async function warmGpu(s: Session, ids: number[]): Promise<void> {
+    for (const until = now() + (full ? 1500 : 0); now() < until; ) {
+      await s.reset();
+      await s.prefill(ids);
+      await ctx.sync();
+    }
+  }
+
   /** Median wall time of reset + prefill (+ `after`) with `before` run first each time; peak bytes of the last. */
   async function prefillMs(s: Session, ids: number[], around: { before?: () => void; after?: () => Promise<unknown> } = {}, runs = repeat + 1): Promise<{ ms: number; peakBytes: number }> {
     const times: number[] = [];
@@ -506,12 +515,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   const sR = await Session.create(ctx, regla, randomWeights(regla, { seed: 1 }));
   try {
     const ids = prompt(regla, T);
-    // The GPU idled while the weights were built: bring its clock back up before measuring.
-    for (const until = now() + (full ? 1500 : 0); now() < until; ) {
-      await sR.reset();
-      await sR.prefill(ids);
-      await ctx.sync();
-    }
+    await warmGpu(sR, ids);
     const plainRun = await prefillMs(sR, ids);
     // The forward's per-layer submits against one submit at the end (ForwardOptions.submitPerLayer):
     // the same model and tokens through forward() directly, alternating pairs, last-token logits read.
@@ -715,18 +719,21 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   // bundled sample models' shape (4 layers, hidden 128), where attention is a larger share.
   const softmax = softmaxBaselineConfig(regla);
   const seqLens = full ? [256, 512, 1024, 2048, 4096, 8192, 16384] : [16, 64];
-  const rows = await sweep(ctx, {
-    configs: [
-      { name: 'regla', config: regla, weights: randomWeights(regla, { seed: 1 }) },
-      { name: 'softmax', config: softmax, weights: randomWeights(softmax, { seed: 3 }) },
-    ],
-    seqLens,
-    chunkSizes: [64],
-    decodeTokens: full ? 16 : 2,
-    repeat: full ? 5 : 1,
-    interleave: true,
-    warmupMs: full ? 1500 : 0,
-  });
+  /** A model against its all-softmax version: both open, alternating at each length, after a GPU warm-up. */
+  const versusSoftmax = (c: ModelConfig, sm: ModelConfig): Promise<SweepRow[]> =>
+    sweep(ctx, {
+      configs: [
+        { name: 'regla', config: c, weights: randomWeights(c, { seed: 1 }) },
+        { name: 'softmax', config: sm, weights: randomWeights(sm, { seed: 3 }) },
+      ],
+      seqLens,
+      chunkSizes: [64],
+      decodeTokens: full ? 16 : 2,
+      repeat: full ? 5 : 1,
+      interleave: true,
+      warmupMs: full ? 1500 : 0,
+    });
+  const rows = await versusSoftmax(regla, softmax);
   const longest = seqLens.at(-1) as number;
   const at = (rs: readonly SweepRow[], v: string): number => rs.find((r) => r.variant === v && r.T === longest)?.prefillMs ?? NaN;
   Object.assign(out, {
@@ -783,13 +790,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     const sRg = await Session.create(ctx, regla, randomWeights(regla, { seed: 1 }));
     const sSm = await Session.create(ctx, softmax, randomWeights(softmax, { seed: 3 }));
     try {
-      // The GPU idled while the weights were built: bring its clock back up first (see sweep's warmupMs).
-      const ids = prompt(regla, T);
-      for (const until = now() + (full ? 1500 : 0); now() < until; ) {
-        await sRg.reset();
-        await sRg.prefill(ids);
-        await ctx.sync();
-      }
+      await warmGpu(sRg, prompt(regla, T));
       for (const T of seqLens) {
         for (const [variant, s] of [['regla', sRg], ['softmax', sSm]] as const) {
           const p = await parts(s, T, full ? 3 : 1);
@@ -823,18 +824,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   const sampleShape = { hidden_size: 128, num_hidden_layers: 4, num_heads: 2, vocab_size: 4096 };
   const reglaS = parseConfig({ model_type: 'regla', ...sampleShape });
   const softmaxS = softmaxBaselineConfig(reglaS);
-  const rowsS = await sweep(ctx, {
-    configs: [
-      { name: 'regla', config: reglaS, weights: randomWeights(reglaS, { seed: 1 }) },
-      { name: 'softmax', config: softmaxS, weights: randomWeights(softmaxS, { seed: 3 }) },
-    ],
-    seqLens,
-    chunkSizes: [64],
-    decodeTokens: full ? 16 : 2,
-    repeat: full ? 5 : 1,
-    interleave: true,
-    warmupMs: full ? 1500 : 0,
-  });
+  const rowsS = await versusSoftmax(reglaS, softmaxS);
   const sample = {
     config: sampleShape,
     sweep: rowsS,

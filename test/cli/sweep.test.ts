@@ -110,6 +110,18 @@ describe('regla sweep', () => {
     expect(rows.slice(1).map((x) => `${x[0]}/${x[2]}/${x[1]}`)).toEqual(j.rows.map((x) => `${x.variant}/${x.chunk}/${x.T}`));
   });
 
+  it('--interleave: every (variant, chunk, T) row, chunk by chunk and length by length, and the crossover', async () => {
+    const out = join(tmp, 'inter.json');
+    const r = await regla('sweep', '--model', model, '--softmax', '--interleave', '--seq', SEQ.join(','), '--chunk', '16', '--decode', '1', '--repeat', '2', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(await readFile(out, 'utf8')) as SweepJson;
+    expect(j.rows.map((x) => `${x.chunk}/${x.T}/${x.variant}`)).toEqual(SEQ.flatMap((T) => ['tiny-regla', 'softmax'].map((v) => `16/${T}/${v}`)));
+    for (const row of j.rows) expect(row.prefillMs).toBeGreaterThan(0);
+    expect(j.crossover.map((c) => `${c.linear}:${c.softmax}`)).toEqual(['tiny-regla:softmax']);
+    expect(r.stdout).toMatch(/^ {2}tiny-regla vs softmax: prefill /m);
+  });
+
   it('without a softmax variant it says so; --decode 0 leaves decode times empty', async () => {
     const out = join(tmp, 'lin.json');
     const r = await regla('sweep', '--model', model, '--seq', '16', '--chunk', '16', '--decode', '0', '--repeat', '1', '--out', out);
