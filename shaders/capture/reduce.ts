@@ -238,14 +238,16 @@ export function finishChannels(words: Float32Array, offset: number, blocks: numb
 
 /**
  * The workgroup tree sum of kernels/capture.wgsl (tree_sum) over lanes r[o .. o + n), the other WG − n
- * lanes holding +0: the same f32 additions in the same order (adding a +0 lane is kept, it turns −0
- * into +0), without the work on lanes that are all zero. Overwrites those lanes.
+ * lanes holding +0: the same f32 additions in the same order, without the ones that add a +0 lane.
+ * Those change nothing here: every lane was started as +0 plus its partials (finishSums), so no lane
+ * and no sum of lanes is −0 (x + y is −0 only when both are), and x + (+0) = x for every other x.
+ * Overwrites the lanes.
  */
 function treeSum(r: Float32Array, o: number, n: number): number {
   for (let s = WG / 2; s > 0; s >>= 1) {
-    const m = Math.min(s, n);
-    for (let lid = 0; lid < m; lid++) r[o + lid] = (r[o + lid] as number) + (lid + s < n ? (r[o + lid + s] as number) : 0);
-    n = m;
+    if (s >= n) continue; // every lane < s would add a +0 lane
+    for (let lid = 0; lid + s < n; lid++) r[o + lid] = (r[o + lid] as number) + (r[o + lid + s] as number);
+    n = s;
   }
   return n > 0 ? (r[o] as number) : 0;
 }
