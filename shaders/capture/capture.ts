@@ -209,7 +209,6 @@ interface Pending {
   topk?: { ids: Tensor; values: Tensor; k: number };
 }
 
-/** n numbers of a typed view from `start` as a plain array (a loop: Array.from is several times slower on long views). */
 /**
  * Σ over rows of each column of a [rows, H] f32 matrix, in float64, one column at a time in a local.
  * Its own small function: inlined in record()'s body the loop ran ~10× slower (1.8 ms of a 3-layer
@@ -226,6 +225,7 @@ function columnSums64(m: Float32Array, rows: number, H: number): Float64Array {
   return sums;
 }
 
+/** n numbers of a typed view from `start` as a plain array (a loop: Array.from is several times slower on long views). */
 function numbersOf(v: Float32Array | Uint32Array, start: number, n: number): number[] {
   const out = new Array<number>(n); // preallocated: ~3× faster than pushing (every histogram row of a collect)
   for (let i = 0; i < n; i++) out[i] = v[start + i] as number;
