@@ -45,7 +45,7 @@ export { logitsTopK, tokenStateNorms, MAX_TOP_K, type RowRange, type TopKArgs, t
 export * from './profile/profile.js';
 export * from './profile/trace.js';
 export { measureDevicePeaks, placeOnRoofline, rooflineTable, fmaBench, streamBench, streamWorkgroups, FMA_FLOPS_PER_ITERATION, type PeakOptions, type DevicePeaks, type MicrobenchKernel, type FmaArgs, type RooflinePoint, type RooflineRow } from './profile/roofline.js';
-export { sweep, crossover, memoryTable, kvBytesPerPosition, sweepCsv, tokensPerSecond, SWEEP_CSV_HEADER, type SweepVariant, type SweepOptions, type SweepRow, type MemoryRow } from './profile/sweep.js';
+export { sweep, sweepRun, sweepRow, crossover, memoryTable, kvBytesPerPosition, sweepCsv, tokensPerSecond, SWEEP_CSV_HEADER, type SweepVariant, type OpenVariant, type SweepOptions, type SweepRow, type MemoryRow } from './profile/sweep.js';
 
 // Sweeps against the engine's own softmax attention; effective attention with fast_decay's value gate.
 export { hasSoftmaxLayers, softmaxBaselineConfig } from './profile/sweep.js';

@@ -19,11 +19,11 @@ import {
   effectiveAttention,
   openModelFolder,
   profileRun,
-  quantile,
+  sweepRun,
+  sweepRow,
   randomWeights,
   readoutScale,
   softmaxBaselineConfig,
-  kvBytesPerPosition,
   hasSoftmaxLayers,
   validateInterventions,
   type DumpChunk,
@@ -370,45 +370,22 @@ export class Runner {
       o.onVariants?.(variants.map((v) => ({ name: v.name, key: v.key, baseline: v.key === null, softmaxLayers: hasSoftmaxLayers(v.config) })));
       const cell = async (s: Session, config: ModelConfig, name: string, chunk: number, T: number, warm: number): Promise<SweepRow | null> => {
         const own = s.chunkSize;
-        const V = config.vocabSize;
-        const prompt = Array.from({ length: T }, (_, i) => i % V);
-        const decodeIds = Array.from({ length: o.decode }, (_, i) => (T + i) % V);
         const pre: number[] = [];
         const dec: number[] = [];
-        let bytes = { state: 0, kvCache: 0 };
         s.chunkSize = chunk;
         try {
           for (let r = 0; r < warm + o.repeat; r++) {
             if (o.signal.aborted) return null;
-            await s.reset();
-            let a = performance.now();
-            await s.prefill(prompt);
-            await this.ctx.sync();
-            let b = performance.now();
-            const p = b - a;
-            a = b;
-            for (const id of decodeIds) await s.step(id);
-            await this.ctx.sync();
-            b = performance.now();
+            const t = await sweepRun(this.ctx, s, T, o.decode);
             if (r < warm) continue;
-            pre.push(p);
-            if (o.decode > 0) dec.push((b - a) / o.decode);
-            bytes = s.stateBytes;
+            pre.push(t.prefill);
+            if (o.decode > 0) dec.push(t.decode);
           }
+          return sweepRow({ name, config, session: s }, T, chunk, o.decode, pre, dec); // memory before the reset below
         } finally {
           s.chunkSize = own;
           await s.reset();
         }
-        return {
-          variant: name,
-          T,
-          chunk,
-          prefillMs: quantile(pre, 0.5),
-          decodeMsPerToken: quantile(dec, 0.5),
-          stateBytes: bytes.state,
-          kvCacheBytes: bytes.kvCache,
-          kvUsedBytes: kvBytesPerPosition(config) * (T + o.decode),
-        };
       };
       // Shortest lengths first, every variant and chunk at each: the curves grow together, and a
       // cancelled sweep still compares the variants over the lengths it reached.

@@ -106,20 +106,31 @@ export async function sweep(ctx: GpuContext, o: SweepOptions): Promise<SweepRow[
   return o.interleave ? sweepInterleaved(ctx, o, warmup) : sweepByVariant(ctx, o, warmup);
 }
 
-async function openSession(ctx: GpuContext, v: SweepVariant): Promise<{ name: string; config: ModelConfig; session: Session }> {
+/** A variant with its session open. */
+export interface OpenVariant {
+  name: string;
+  config: ModelConfig;
+  session: Session;
+}
+
+async function openSession(ctx: GpuContext, v: SweepVariant): Promise<OpenVariant> {
   const config = asConfig(v.config);
   const session = isSource(v.weights) ? await Session.load(ctx, config, v.weights) : await Session.create(ctx, config, v.weights);
   return { name: v.name, config, session };
 }
 
 /** Prefills of T tokens (and the decode steps) on `s` until `ms` milliseconds have passed. */
-async function spin(ctx: GpuContext, s: Session, V: number, T: number, decodeTokens: number, ms: number): Promise<void> {
+async function spin(ctx: GpuContext, s: Session, T: number, decodeTokens: number, ms: number): Promise<void> {
   const until = now() + ms;
-  while (now() < until) await runOnce(ctx, s, V, T, decodeTokens);
+  while (now() < until) await sweepRun(ctx, s, T, decodeTokens);
 }
 
-/** One measured run: reset → prefill(T ids cycling through the vocabulary) → decode steps (ms each). */
-async function runOnce(ctx: GpuContext, s: Session, V: number, T: number, decodeTokens: number): Promise<{ prefill: number; decode: number }> {
+/**
+ * One run of a sweep cell: reset → prefill(T ids cycling through the vocabulary) → decodeTokens single
+ * steps; CPU wall ms of the prefill and per decode step (NaN without steps), each until the GPU is idle.
+ */
+export async function sweepRun(ctx: GpuContext, s: Session, T: number, decodeTokens: number): Promise<{ prefill: number; decode: number }> {
+  const V = s.config.vocabSize;
   await s.reset();
   let a = now();
   await s.prefill(Array.from({ length: T }, (_, i) => i % V));
@@ -133,7 +144,8 @@ async function runOnce(ctx: GpuContext, s: Session, V: number, T: number, decode
   return { prefill, decode: decodeTokens > 0 ? (b - a) / decodeTokens : NaN };
 }
 
-function makeRow(v: { name: string; config: ModelConfig; session: Session }, T: number, chunk: number, decodeTokens: number, pre: number[], dec: number[]): SweepRow {
+/** A cell's row from its measured runs' times; memory as the session holds it now (call before its reset). */
+export function sweepRow(v: OpenVariant, T: number, chunk: number, decodeTokens: number, pre: number[], dec: number[]): SweepRow {
   const bytes = v.session.stateBytes;
   return {
     variant: v.name,
@@ -153,7 +165,7 @@ async function sweepByVariant(ctx: GpuContext, o: SweepOptions, warmup: number):
     const v = await openSession(ctx, sv);
     try {
       const T0 = o.seqLens[0];
-      if (o.warmupMs && T0 !== undefined) await spin(ctx, v.session, v.config.vocabSize, T0, o.decodeTokens, o.warmupMs);
+      if (o.warmupMs && T0 !== undefined) await spin(ctx, v.session, T0, o.decodeTokens, o.warmupMs);
       let warm = false;
       for (const chunk of o.chunkSizes) {
         v.session.chunkSize = chunk;
@@ -162,13 +174,13 @@ async function sweepByVariant(ctx: GpuContext, o: SweepOptions, warmup: number):
           const dec: number[] = [];
           const runs = (warm ? 0 : warmup) + o.repeat;
           for (let r = 0; r < runs; r++) {
-            const t = await runOnce(ctx, v.session, v.config.vocabSize, T, o.decodeTokens);
+            const t = await sweepRun(ctx, v.session, T, o.decodeTokens);
             if (r < runs - o.repeat) continue;
             pre.push(t.prefill);
             if (o.decodeTokens > 0) dec.push(t.decode);
           }
           warm = true;
-          const row = makeRow(v, T, chunk, o.decodeTokens, pre, dec); // stateBytes before the reset below
+          const row = sweepRow(v, T, chunk, o.decodeTokens, pre, dec); // stateBytes before the reset below
           await v.session.reset();
           rows.push(row);
           o.onRow?.(row);
@@ -183,27 +195,27 @@ async function sweepByVariant(ctx: GpuContext, o: SweepOptions, warmup: number):
 
 async function sweepInterleaved(ctx: GpuContext, o: SweepOptions, warmup: number): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
-  const open: Array<{ name: string; config: ModelConfig; session: Session }> = [];
+  const open: OpenVariant[] = [];
   try {
     for (const sv of o.configs) open.push(await openSession(ctx, sv));
     const T0 = o.seqLens[0];
     const v0 = open[0];
-    if (o.warmupMs && T0 !== undefined && v0) await spin(ctx, v0.session, v0.config.vocabSize, T0, o.decodeTokens, o.warmupMs);
+    if (o.warmupMs && T0 !== undefined && v0) await spin(ctx, v0.session, T0, o.decodeTokens, o.warmupMs);
     for (const chunk of o.chunkSizes) {
       for (const v of open) v.session.chunkSize = chunk;
       for (const T of o.seqLens) {
         const pre = open.map((): number[] => []);
         const dec = open.map((): number[] => []);
-        for (const v of open) for (let r = 0; r < warmup; r++) await runOnce(ctx, v.session, v.config.vocabSize, T, o.decodeTokens);
+        for (const v of open) for (let r = 0; r < warmup; r++) await sweepRun(ctx, v.session, T, o.decodeTokens);
         for (let r = 0; r < o.repeat; r++) {
           for (const [i, v] of open.entries()) {
-            const t = await runOnce(ctx, v.session, v.config.vocabSize, T, o.decodeTokens);
+            const t = await sweepRun(ctx, v.session, T, o.decodeTokens);
             pre[i]?.push(t.prefill);
             if (o.decodeTokens > 0) dec[i]?.push(t.decode);
           }
         }
         for (const [i, v] of open.entries()) {
-          const row = makeRow(v, T, chunk, o.decodeTokens, pre[i] ?? [], dec[i] ?? []);
+          const row = sweepRow(v, T, chunk, o.decodeTokens, pre[i] ?? [], dec[i] ?? []);
           await v.session.reset();
           rows.push(row);
           o.onRow?.(row);
