@@ -19,8 +19,9 @@ const ELECTRON_CHROME = 'chrome130';
 
 const common = {
   bundle: true,
-  // Error classes are told apart by name (ModelFolderError, ShapeError, ...): keep names when minifying.
-  keepNames: true,
+  // No keepNames: it wraps every closure in a renaming call each time the closure is made (~1 ms of a
+  // captured prefill's host time on the H200). Error classes carry their names as fields instead.
+  keepNames: false,
   logLevel: 'warning',
   loader: { '.wgsl': 'text' },
   absWorkingDir: ROOT,

@@ -45,10 +45,13 @@ const DOC_KEY = 'session';
 // ---------------------------------------------------------------------------------- errors
 
 /** The file is not a session bundle, or its document or tensors are malformed. */
-export class BundleError extends ReglaError {}
+export class BundleError extends ReglaError {
+  override readonly name: string = 'BundleError';
+}
 
 /** The bundle's format version is not one this app reads (`newer`: saved by a later app). */
 export class BundleVersionError extends BundleError {
+  override readonly name: string = 'BundleVersionError';
   constructor(
     readonly found: unknown,
     readonly newer: boolean,
@@ -59,10 +62,14 @@ export class BundleVersionError extends BundleError {
 }
 
 /** The file ends before its header or its tensors do (a partial download or copy). */
-export class BundleTruncatedError extends BundleError {}
+export class BundleTruncatedError extends BundleError {
+  override readonly name: string = 'BundleTruncatedError';
+}
 
 /** A local model has the session's model name but other content (reported as a warning). */
-export class ModelHashMismatchError extends BundleError {}
+export class ModelHashMismatchError extends BundleError {
+  override readonly name: string = 'ModelHashMismatchError';
+}
 
 // ---------------------------------------------------------------------------------- snapshot
 

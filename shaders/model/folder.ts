@@ -14,6 +14,7 @@ import { expectedWeights, type WeightSource } from './weights.js';
 
 /** The folder or one of its files is missing or malformed; `path` is the file concerned. */
 export class ModelFolderError extends ReglaError {
+  override readonly name: string = 'ModelFolderError';
   constructor(
     readonly path: string,
     message: string,

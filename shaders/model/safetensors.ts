@@ -6,10 +6,14 @@ import { WeightsFormatError } from '../errors.js';
 import { utf8Decode } from './utf8.js';
 
 /** A malformed or unsupported safetensors file; the message names the file and the tensor. */
-export class SafetensorsError extends WeightsFormatError {}
+export class SafetensorsError extends WeightsFormatError {
+  override readonly name: string = 'SafetensorsError';
+}
 
 /** The file ends before its header or a tensor's data does (a partial download or copy). */
-export class SafetensorsTruncatedError extends SafetensorsError {}
+export class SafetensorsTruncatedError extends SafetensorsError {
+  override readonly name: string = 'SafetensorsTruncatedError';
+}
 
 export type StDtype = 'F32' | 'F16' | 'BF16';
 
