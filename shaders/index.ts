@@ -35,7 +35,7 @@ export { clampInPlace, scaleColumns, type ClampArgs, type ScaleColumnsArgs } fro
 
 // Capture: GPU reductions of tapped tensors (histograms, saturation, means, state norms).
 export { Capture, DEFAULT_QUANTITIES, TokenMatrix, type Quantity, type CaptureOptions, type CaptureRecord, type HistogramRecord, type SaturationRecord, type MeansRecord, type Range, type Readback } from './capture/capture.js';
-export { histogram, saturation, headMoments, gateProxies, stateNorm, fusedReduce, finishSums, finishChannels, stateLayout, type FusedArgs, type FusedLayout, type HeadLayout, type HistogramArgs, type SaturationArgs, type MomentsArgs, type ProxyArgs, type StateNormArgs } from './capture/reduce.js';
+export { histogram, saturation, headMoments, gateProxies, stateNorm, fusedReduce, finishSums, blockSums64, stateLayout, type FusedArgs, type FusedLayout, type HeadLayout, type HistogramArgs, type SaturationArgs, type MomentsArgs, type ProxyArgs, type StateNormArgs } from './capture/reduce.js';
 export { effectiveAttention, effectiveAttentionRow, MAX_ATTENTION_WINDOW, type EffectiveAttentionInputs, type EffectiveAttentionArgs, type EffectiveAttentionRowArgs } from './capture/attention.js';
 export { MAX_BINS, MAX_THRESHOLDS, f32Key, histogramEdges, histogramEdgeKeys, alphaThreshold, logitThreshold, valueThreshold, type HistogramSpec, type ThresholdPair } from './capture/edges.js';
 export type { TopKRecord } from './capture/capture.js';

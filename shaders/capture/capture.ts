@@ -20,7 +20,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import type { Tap, TapPoint, TapSite } from '../model/model.js';
 import { ShapeError } from '../errors.js';
 import { alphaThreshold, logitThreshold, type HistogramSpec, type ThresholdPair } from './edges.js';
-import { finishChannels, finishSums, fusedReduce, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
+import { blockSums64, finishSums, fusedReduce, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
 
 /**
  * 'gate' | 'phi' | 'output' | 'logits': histograms, saturation, means (and gate-gradient proxies) of
@@ -209,22 +209,6 @@ interface Pending {
   topk?: { ids: Tensor; values: Tensor; k: number };
 }
 
-/**
- * Σ over rows of each column of a [rows, H] f32 matrix, in float64, one column at a time in a local.
- * Its own small function: inlined in record()'s body the loop ran ~10× slower (1.8 ms of a 3-layer
- * collect on this machine's CPU).
- */
-function columnSums64(m: Float32Array, rows: number, H: number): Float64Array {
-  const sums = new Float64Array(H);
-  const n = rows * H;
-  for (let h = 0; h < H; h++) {
-    let s = 0;
-    for (let i = h; i < n; i += H) s += m[i] as number;
-    sums[h] = s;
-  }
-  return sums;
-}
-
 /** n numbers of a typed view from `start` as a plain array (a loop: Array.from is several times slower on long views). */
 function numbersOf(v: Float32Array | Uint32Array, start: number, n: number): number[] {
   const out = new Array<number>(n); // preallocated: ~3× faster than pushing (every histogram row of a collect)
@@ -247,6 +231,9 @@ function allHeads(H: number): readonly number[] {
   }
   return h;
 }
+
+/** Words of a capture arena at most (64 MiB); a pass that needs more gets an arena of its own size. */
+const ARENA_MAX_WORDS = 16 << 20;
 
 /** Bytes of staging buffers one Capture keeps at most (readback 'submit'; CaptureOptions.stagingBytes). */
 const STAGING_MAX_BYTES = 64 << 20;
@@ -314,6 +301,33 @@ export class Capture {
   private readonly unsubscribe: () => void;
   /** Groups whose read-back is under way ('logits', 'submit'), in tap order; each settles with its records or an error. */
   private groups: Array<Promise<Built>> = [];
+  /**
+   * The fused passes' outputs of the records not yet read back, packed into arenas: one tensor cleared
+   * once (a clearBuffer), then handed out word range by word range (no per-pass clearing write, one
+   * copy per arena at read-back). `arena` takes the next pass; `arenaWords` holds every open arena's
+   * words in use; an arena is released with the records it holds.
+   */
+  private arena: { t: Tensor; used: number } | null = null;
+  private readonly arenaWords = new Map<Tensor, number>();
+  /**
+   * Words of the next arena: at least 16 Ki, the largest group read back so far (one layer's passes
+   * with readback 'submit'), doubled each time an arena fills up before its group is read back.
+   */
+  private arenaSize = 1 << 14;
+  private readonly alloc = (words: number): { t: Tensor; at: number } => {
+    let a = this.arena;
+    if (!a || a.used + words > a.t.size) {
+      if (a) this.arenaSize = Math.min(2 * this.arenaSize, ARENA_MAX_WORDS);
+      const t = this.ctx.tensor([Math.max(words, this.arenaSize)], 'u32', 'capture.arena');
+      this.ctx.zero(t);
+      a = { t, used: 0 };
+      this.arena = a;
+    }
+    const at = a.used;
+    a.used += words;
+    this.arenaWords.set(a.t, a.used);
+    return { t: a.t, at };
+  };
 
   constructor(
     private readonly ctx: GpuContext,
@@ -393,7 +407,9 @@ export class Capture {
     const batch = this.pending;
     this.pending = [];
     this.sealed += batch.length;
-    this.groups.push(this.readAll(batch).then((records): Built => (this.disposed ? { records: [] } : { records }), (error: unknown): Built => ({ records: [], error })));
+    const read = this.readAll(batch); // lays the batch out (arenas included) before it returns
+    this.closeArenas();
+    this.groups.push(read.then((records): Built => (this.disposed ? { records: [] } : { records }), (error: unknown): Built => ({ records: [], error })));
   }
 
   private observe(point: TapPoint, t: Tensor, site: TapSite): void {
@@ -431,7 +447,7 @@ export class Capture {
     const rows: RowRange = { start: span.lo - first, count: span.hi - span.lo };
     const rec: Pending = { site: { ...site }, point, heads, perHead, count: rows.count * D, rows: rows.count, span };
     // Everything this point needs is reduced in one pass over t (fusedReduce), one output tensor.
-    const args: FusedArgs = { x: t, ...layout, layer, rows, op: `capture.${point}` };
+    const args: FusedArgs = { x: t, ...layout, layer, rows, op: `capture.${point}`, alloc: this.alloc };
     const hist = (spec: HistogramSpec): void => {
       args.hist = spec;
       rec.hist = spec;
@@ -505,7 +521,7 @@ export class Capture {
         rec.span = block;
         rec.rows = point === 'state' ? 0 : block.hi - block.lo;
         rec.norm = true;
-        const f = fusedReduce(ctx, { x: t, ...stateLayout(t), moments: 'identity', layer, op: point === 'state' ? 'capture.state' : 'capture.state_in' });
+        const f = fusedReduce(ctx, { x: t, ...stateLayout(t), moments: 'identity', layer, op: point === 'state' ? 'capture.state' : 'capture.state_in', alloc: this.alloc });
         rec.fused = { t: f.out, layout: f.layout };
         if (point === 'state') break;
         const r = this.replay;
@@ -539,38 +555,48 @@ export class Capture {
     return out;
   }
 
-  /** The outputs of `batch` laid end to end: each tensor once, its word offset, and the words in all. */
-  private static layoutOf(batch: readonly Pending[]): { tensors: Tensor[]; offsets: Map<Tensor, number>; total: number } {
+  /**
+   * The outputs of `batch` laid end to end: each tensor once (an arena: its words in use), its word
+   * offset and words, and the words in all.
+   */
+  private layoutOf(batch: readonly Pending[]): { tensors: Tensor[]; offsets: Map<Tensor, number>; words: Map<Tensor, number>; total: number } {
     const offsets = new Map<Tensor, number>();
+    const words = new Map<Tensor, number>();
     const tensors: Tensor[] = [];
     let total = 0;
     for (const p of batch) {
       for (const t of Capture.tensorsOf(p)) {
         if (offsets.has(t)) continue;
+        const n = this.arenaWords.get(t) ?? t.size;
         offsets.set(t, total);
+        words.set(t, n);
         tensors.push(t);
-        total += t.size;
+        total += n;
       }
     }
-    return { tensors, offsets, total };
+    return { tensors, offsets, words, total };
+  }
+
+  /** Every pending record is on its way back (or dropped): the open arenas go with them; the next pass opens a new one. */
+  private closeArenas(): void {
+    let used = 0;
+    for (const n of this.arenaWords.values()) used += n;
+    this.arenaSize = Math.min(Math.max(this.arenaSize, used), ARENA_MAX_WORDS);
+    this.arena = null;
+    this.arenaWords.clear();
   }
 
   /**
    * After a submit of the context (everything enqueued so far is on the GPU queue): copies the pending
    * records' outputs into one staging buffer, submits that copy, releases the outputs and builds the
-   * records when the map resolves. A gate.a record still waiting for gate.c's pass (its dFdg) stays
-   * pending with everything after it; so does all of it when the pool is at its cap.
+   * records when the map resolves. While a gate.a record waits for gate.c's pass (its dFdg), all of
+   * them stay pending (they share the open arena) until a later submit; so they do when the pool is
+   * at its cap.
    */
   private seal(): void {
-    if (this.readback !== 'submit' || this.disposed || this.ctx.lost || this.pending.length === 0) return;
-    let n = this.pending.length;
-    if (this.heldA) {
-      const i = this.pending.indexOf(this.heldA.record);
-      if (i >= 0) n = i;
-    }
-    if (n === 0) return;
-    const batch = this.pending.slice(0, n);
-    const { tensors, offsets, total } = Capture.layoutOf(batch);
+    if (this.readback !== 'submit' || this.disposed || this.ctx.lost || this.pending.length === 0 || this.heldA) return;
+    const batch = this.pending;
+    const { tensors, offsets, words, total } = this.layoutOf(batch);
     const bytes = total * 4;
     const pool = this.ctx.staging;
     let buf: StagingBuffer | null = null;
@@ -582,7 +608,7 @@ export class Capture {
       try {
         const device = this.ctx.device;
         const enc = device.createCommandEncoder({ label: 'capture.staging' });
-        for (const t of tensors) enc.copyBufferToBuffer(t.buffer, t.byteOffset, buf.buffer, (offsets.get(t) as number) * 4, t.size * 4);
+        for (const t of tensors) enc.copyBufferToBuffer(t.buffer, t.byteOffset, buf.buffer, (offsets.get(t) as number) * 4, (words.get(t) as number) * 4);
         device.queue.submit([enc.finish()]);
       } catch {
         // Never fail the submit that called us: these records stay pending; collect() reads them.
@@ -590,7 +616,8 @@ export class Capture {
         return;
       }
     }
-    this.pending = this.pending.slice(n);
+    this.pending = [];
+    this.closeArenas();
     this.sealed += batch.length;
     if (!buf) {
       this.groups.push(Promise.resolve().then(() => this.built(batch, new Uint32Array(0), offsets)));
@@ -634,26 +661,29 @@ export class Capture {
     this.sealed = 0;
     const rest = this.pending;
     this.pending = [];
+    // Laid out now (arenas included), before anything else can open an arena.
+    const restRead = rest.length > 0 ? this.readAll(rest) : null;
+    this.closeArenas();
     const done = await Promise.all(groups);
     const failed = done.find((g) => g.error !== undefined);
     if (failed) {
-      for (const p of rest) for (const t of Capture.tensorsOf(p)) t.dispose();
+      await restRead?.catch(() => undefined);
       if (this.ctx.lost) throw await this.ctx.whenLost;
       throw failed.error;
     }
     const records: CaptureRecord[] = [];
     for (const g of done) for (const r of g.records) records.push(r);
-    if (rest.length > 0) for (const r of await this.readAll(rest)) records.push(r);
+    if (restRead) for (const r of await restRead) records.push(r);
     return records;
   }
 
   /** Reads the outputs of `batch` back in one transfer, releases them, and builds its records (straight from the mapped bytes). */
   private async readAll(batch: readonly Pending[]): Promise<CaptureRecord[]> {
-    const { tensors, offsets, total } = Capture.layoutOf(batch);
+    const { tensors, offsets, words, total } = this.layoutOf(batch);
     if (total === 0) return this.build(batch, new Uint32Array(0), offsets);
     const all = this.ctx.tensor([total], 'u32', 'capture.readback');
     try {
-      for (const t of tensors) this.ctx.copy(t, all, 0, offsets.get(t) as number, t.size);
+      for (const t of tensors) this.ctx.copy(t, all, 0, offsets.get(t) as number, words.get(t) as number);
       for (const t of tensors) t.dispose();
       return await this.ctx.readWith(all, (mapped) => this.build(batch, new Uint32Array(mapped, 0, total), offsets));
     } finally {
@@ -728,14 +758,14 @@ export class Capture {
     }
     if (p.tokenState) out.tokenStateNorm = TokenMatrix.of(floats, offsets.get(p.tokenState) ?? 0, p.rows, H, keep);
     if (L?.rowNorms !== undefined) out.tokenNorm = TokenMatrix.of(floats, base + L.rowNorms, p.rows, H, keep);
-    if (L?.entropy !== undefined && L.zeros !== undefined) {
+    if (L?.entropy !== undefined && L.entropySum !== undefined && L.zeros !== undefined) {
       const entropy = floats.subarray(base + L.entropy, base + L.entropy + p.rows * H);
       const n = Math.max(1, p.rows * L.D);
       const rows = Math.max(1, p.rows);
       out.phiZeros = col(words, base + L.zeros, 1);
       out.phiSparsity = col(words, base + L.zeros, 1, (z) => z / n);
-      // The mean over tokens, summed in float64 (as the channel sums are).
-      out.phiEntropy = col(columnSums64(entropy, p.rows, H), 0, 1, (s) => s / rows);
+      // The mean over tokens: the pass's per-chunk sums, added in float64 (as the channel sums are).
+      out.phiEntropy = col(blockSums64(floats, base + L.entropySum, L.chunks, H), 0, 1, (s) => s / rows);
       out.tokenEntropy = TokenMatrix.of(entropy, 0, p.rows, H, keep);
     }
     if (p.topk) {
@@ -744,7 +774,7 @@ export class Capture {
     }
     if (L?.channels !== undefined) {
       const D = L.D;
-      const sums = finishChannels(floats, base + L.channels.offset, L.channels.blocks, H, D);
+      const sums = blockSums64(floats, base + L.channels.offset, L.channels.blocks, H * D);
       const rows = Math.max(1, p.rows);
       const mean = heads.map((h) => {
         const r: number[] = [];
@@ -766,6 +796,7 @@ export class Capture {
     this.heldA = null;
     for (const p of this.pending) for (const t of Capture.tensorsOf(p)) t.dispose();
     this.pending = [];
+    this.closeArenas();
     // Groups still being read back: their staging buffers go back to the context's pool as each map
     // settles; results dropped.
     this.groups = [];

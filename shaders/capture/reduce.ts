@@ -25,7 +25,7 @@ const TOPK_MAX_SPLITS = 64;
 const WG = 256;
 const CHUNK = WG * 8; // elements per workgroup (kernel: WG · PER_THREAD)
 /** Channel sums: rows per block at least, and blocks at most, per fused pass (kernels/capture.wgsl CHAN). */
-const CHAN_BLOCK_ROWS = 64;
+const CHAN_BLOCK_ROWS = 256;
 const CHAN_MAX_BLOCKS = 64;
 const EDGE_SLOTS = 280; // histogram edge keys then saturation keys (kernel: edges array<vec4<u32>, 70>)
 
@@ -125,11 +125,17 @@ export interface FusedArgs extends Common {
   rowNorms?: boolean;
   /** φ entropy per row (rows, H) and #(φ ≤ zero) per head (H). */
   phi?: { zero: number };
-  /** Per (head, channel) sums over the rows of v = x or exp(x): partials per row block, finishChannels adds them. */
+  /** Per (head, channel) sums over the rows of v = x or exp(x): partials per row block, blockSums64 adds them. */
   channels?: 'identity' | 'exp';
+  /**
+   * Where the output goes: `alloc(words)` returns a tensor and the word `at` from which `words` words
+   * of it are this pass's, all zero (the caller cleared them: capture clears one arena per group of
+   * passes instead of each pass's counters). Default: a new tensor whose counters are cleared here.
+   */
+  alloc?: (words: number) => { t: Tensor; at: number };
 }
 
-/** Word offsets of a fused pass's sections in its output (absent: not computed). */
+/** Word offsets of a fused pass's sections in its output tensor (absent: not computed). */
 export interface FusedLayout {
   H: number;
   D: number;
@@ -142,10 +148,12 @@ export interface FusedLayout {
   proxies?: number;
   rowNorms?: number;
   entropy?: number;
+  /** Per-chunk Σ of the rows' entropies (max(1, chunks), H): added in float64 by blockSums64. */
+  entropySum?: number;
   zeros?: number;
-  /** Channel-sum partials (blocks, H, D) at `offset`: finishChannels. */
+  /** Channel-sum partials (blocks, H, D) at `offset`: blockSums64 over H·D columns. */
   channels?: { offset: number; blocks: number };
-  /** Words in all. */
+  /** Words of this pass (from the first section's offset on). */
   size: number;
 }
 
@@ -165,30 +173,17 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
       if (other.dtype !== 'f32') throw new ShapeError(other.name, 'gate proxies need f32 tensors');
     }
   }
-  const parts = Math.max(1, l.chunks) * l.H * 2;
-  const lay: FusedLayout = { H: l.H, D: l.D, rows: l.rows, chunks: l.chunks, size: 0 };
-  const take = (n: number): number => {
-    const at = lay.size;
-    lay.size += n;
-    return at;
-  };
-  // The atomic counters first: only they need zeros (every other word is written by exactly one
-  // workgroup whenever there is a chunk), so only they are cleared before the pass.
-  if (a.hist) lay.hist = { offset: take(l.H * (a.hist.bins + 3)), bins: a.hist.bins };
-  if (satKeys.length > 0) lay.sat = { offset: take(l.H * satKeys.length), width: satKeys.length };
-  if (a.phi) lay.zeros = take(l.H);
-  const counters = lay.size;
-  if (a.moments) lay.moments = take(parts);
-  if (a.proxies) lay.proxies = take(parts);
-  if (a.rowNorms) lay.rowNorms = take(l.rows * l.H);
-  if (a.phi) lay.entropy = take(l.rows * l.H);
   // Row blocks of ≥ CHAN_BLOCK_ROWS rows, at most CHAN_MAX_BLOCKS (what comes back stays small) and
   // at most one per chunk (each block has its workgroup).
   const blocks = a.channels ? Math.max(1, Math.min(l.chunks, CHAN_MAX_BLOCKS, Math.ceil(l.rows / CHAN_BLOCK_ROWS))) : 0;
-  if (a.channels) lay.channels = { offset: take(blocks * l.H * l.D), blocks };
-  const out = ctx.tensor([Math.max(1, lay.size)], 'u32', `${a.op ?? 'capture'}.out`);
+  const words = Math.max(1, planFused(l, a, satKeys.length, blocks, 0).lay.size);
+  let out: Tensor;
+  let at = 0;
+  if (a.alloc) ({ t: out, at } = a.alloc(words));
+  else out = ctx.tensor([words], 'u32', `${a.op ?? 'capture'}.out`);
+  const { lay, counters } = planFused(l, a, satKeys.length, blocks, at);
   // (No chunk: the partials' one slot is never written, so everything is cleared.)
-  ctx.zeroFirst(out, l.chunks === 0 ? out.size : counters);
+  if (!a.alloc) ctx.zeroFirst(out, l.chunks === 0 ? out.size : counters);
   const refined = a.proxies !== undefined && (a.proxies.of === 'c' || a.proxies.c !== undefined);
   const defines: Record<string, string | boolean> = {
     MODE: 'fused',
@@ -211,7 +206,7 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
     .u32(lay.proxies ?? 0).u32(lay.rowNorms ?? 0).u32(lay.entropy ?? 0).u32(lay.channels?.offset ?? 0)
     .f32(a.phi?.zero ?? 0).u32(blocks).u32(blocks > 0 ? Math.ceil(l.rows / blocks) : 0)
     .u32(a.hist ? (a.hist.value === 'exp' ? 1 : 0) + (a.hist.scale === 'logit' ? 2 : 0) : 0)
-    .f32(a.hist?.lo ?? 0).f32(a.hist ? a.hist.bins / (a.hist.hi - a.hist.lo) : 0).u32(0).u32(0);
+    .f32(a.hist?.lo ?? 0).f32(a.hist ? a.hist.bins / (a.hist.hi - a.hist.lo) : 0).u32(lay.entropySum ?? 0).u32(0);
   if (a.hist || satKeys.length > 0) p.u32s(edgeBlock(histKeys, satKeys));
   const other = a.proxies ? (a.proxies.of === 'a' ? a.proxies.c : a.proxies.a) : undefined;
   const flops = (a.hist ? Math.ceil(Math.log2(a.hist.bins + 1)) + 2 : 0) + satKeys.length + (a.moments ? 3 : 0) + (a.proxies ? 12 : 0) + (a.rowNorms ? 2 : 0) + (a.phi ? 8 : 0) + (a.channels ? 5 : 0);
@@ -226,12 +221,43 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
   return { out, layout: lay };
 }
 
-/** The channel sums (H·D) from a fused pass's row-block partials at `offset` (blocks, H, D), added in float64. */
-export function finishChannels(words: Float32Array, offset: number, blocks: number, H: number, D: number): Float64Array {
-  const out = new Float64Array(H * D);
+/**
+ * The sections of a fused pass laid out from word `at`: the atomic counters first (only they need
+ * zeros: every other word is written by exactly one workgroup whenever there is a chunk), then the
+ * rest; `counters` is the counters' word count.
+ */
+function planFused(l: Layout, a: FusedArgs, satWidth: number, blocks: number, at: number): { lay: FusedLayout; counters: number } {
+  const parts = Math.max(1, l.chunks) * l.H * 2;
+  const lay: FusedLayout = { H: l.H, D: l.D, rows: l.rows, chunks: l.chunks, size: 0 };
+  const take = (n: number): number => {
+    const o = at + lay.size;
+    lay.size += n;
+    return o;
+  };
+  if (a.hist) lay.hist = { offset: take(l.H * (a.hist.bins + 3)), bins: a.hist.bins };
+  if (satWidth > 0) lay.sat = { offset: take(l.H * satWidth), width: satWidth };
+  if (a.phi) lay.zeros = take(l.H);
+  const counters = lay.size;
+  if (a.moments) lay.moments = take(parts);
+  if (a.proxies) lay.proxies = take(parts);
+  if (a.rowNorms) lay.rowNorms = take(l.rows * l.H);
+  if (a.phi) {
+    lay.entropy = take(l.rows * l.H);
+    lay.entropySum = take(Math.max(1, l.chunks) * l.H);
+  }
+  if (a.channels) lay.channels = { offset: take(blocks * l.H * l.D), blocks };
+  return { lay, counters };
+}
+
+/**
+ * Σ over blocks of (blocks, width) f32 partials at `offset`, added in float64: a fused pass's channel
+ * sums (width H·D) or per-chunk entropy sums (width H).
+ */
+export function blockSums64(words: Float32Array, offset: number, blocks: number, width: number): Float64Array {
+  const out = new Float64Array(width);
   for (let b = 0; b < blocks; b++) {
-    const at = offset + b * H * D;
-    for (let i = 0; i < H * D; i++) out[i] = (out[i] as number) + (words[at + i] as number);
+    const at = offset + b * width;
+    for (let i = 0; i < width; i++) out[i] = (out[i] as number) + (words[at + i] as number);
   }
   return out;
 }
@@ -252,28 +278,31 @@ function treeSum(r: Float32Array, o: number, n: number): number {
   return n > 0 ? (r[o] as number) : 0;
 }
 
-/** Scratch lanes of finishSums, WG per column (single-threaded; never held across calls). */
-let lanes = new Float32Array(WG * 32);
+/** Scratch lanes of finishSums, one column's WG lanes (single-threaded; never held across calls). */
+const lanes = new Float32Array(WG);
 
 /**
  * The finish of per-chunk partials (chunks, H, 2) starting at word `offset` of `words`, computed on
  * the CPU in f32 exactly as the GPU finish does: per column c < 2H, chunk i added to lane i mod WG
- * (lanes start at +0, chunks in order; a Float32Array store rounds each addition to f32), then the
- * same tree over the lanes. One pass over the chunks for all columns: [H·2].
+ * (lanes start at +0, chunks in order, each addition rounded to f32: Math.fround of the float64 sum
+ * of two f32 values is their f32 sum), then the same tree over the lanes. A column at a time, its
+ * lanes gathered in one strided pass (no clearing, no read-modify-write of every lane per chunk):
+ * [H·2].
  */
 export function finishSums(words: Float32Array, offset: number, chunks: number, H: number): Float32Array {
   const cols = H * 2;
   const out = new Float32Array(cols);
-  if (lanes.length < cols * WG) lanes = new Float32Array(cols * WG);
   const r = lanes;
   const n = Math.min(chunks, WG);
-  for (let c = 0; c < cols; c++) r.fill(0, c * WG, c * WG + n); // the lanes in use
-  for (let i = 0; i < chunks; i++) {
-    const lane = i % WG;
-    const src = offset + i * cols;
-    for (let c = 0; c < cols; c++) r[c * WG + lane] = (r[c * WG + lane] as number) + (words[src + c] as number);
+  const stride = cols * WG;
+  for (let c = 0; c < cols; c++) {
+    for (let lane = 0, at = offset + c; lane < n; lane++, at += cols) {
+      let s = 0; // +0: a −0 partial comes out +0, as on the GPU
+      for (let i = at, k = lane; k < chunks; k += WG, i += stride) s = Math.fround(s + (words[i] as number));
+      r[lane] = s;
+    }
+    out[c] = treeSum(r, 0, n);
   }
-  for (let c = 0; c < cols; c++) out[c] = treeSum(r, c * WG, n);
   return out;
 }
 

@@ -17,7 +17,9 @@
 //            PROXY == c: c is x, a is y (always refined).
 //   ROWNORM: ‖x_row,h‖₂ per counted row at o_norm (rows, H).
 //   PHI:     entropy −Σ p log p of p = max(φ, 0) / Σ max(φ, 0) per row (0 when the sum is 0, NaN
-//            ignored) at o_ent (rows, H); #(φ ≤ P.zero) per head at o_zeros (H) (NaN never counts).
+//            ignored) at o_ent (rows, H), and the workgroup's Σ of its rows' entropies at
+//            o_esum (chunks, H) (the CPU adds those in float64 for the mean); #(φ ≤ P.zero) per head
+//            at o_zeros (H) (NaN never counts).
 //            Row phases: workgroup (c, h) takes the rows whose first element j = r·D lies in its chunk.
 //   CHAN:    Σ_rows v per (head, channel), v = x or exp(x) (CHAN_EXP), as partials over row blocks
 //            at o_chan (n_blk, H, D), compensated within a thread; the CPU adds the blocks.
@@ -115,7 +117,7 @@ struct Params {
   h_map: u32,    // HIST: the input → binned-domain map of the bin estimate (hist_domain)
   h_lo: f32,     // HIST: the binned domain's lo and B / (hi − lo)
   h_scale: f32,
-  _p3: u32,
+  o_esum: u32,   // PHI: per-chunk Σ of the rows' entropies (chunks, H)
   _p4: u32,
 #if HIST || SAT
   edges: array<vec4<u32>, 70>, // keys, 4 per vec4
@@ -332,6 +334,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let re = (j1 + P.D - 1u) / P.D;
 #if PHI
     var zc = 0u;
+    var esum = 0.0; // the entropies this thread wrote, for the chunk's Σ
 #endif
     if (P.D <= WG) {
       // TPR threads per row (a power of two ≤ 32, as many as the chunk's rows leave), each striding
@@ -397,6 +400,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           var te = 0.0;
           for (var t = 0u; t < tpr; t += 1u) { te += r0[lid + t]; }
           put_f32(P.o_ent + n, te);
+          esum += te;
         }
 #endif
       }
@@ -432,12 +436,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           }
         }
         tree_sum(lid, e, 0.0);
-        if (lid == 0u) { put_f32(P.o_ent + n, r0[0]); }
+        if (lid == 0u) {
+          put_f32(P.o_ent + n, r0[0]);
+          esum += r0[0];
+        }
 #endif
       }
     }
 #if PHI
     if (zc != 0u) { atomicAdd(&out[P.o_zeros + h], zc); }
+    tree_sum(lid, esum, 0.0);
+    if (lid == 0u) { put_f32(P.o_esum + c * P.H + h, r0[0]); }
 #endif
   }
 #endif

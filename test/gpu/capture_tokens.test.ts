@@ -3,7 +3,7 @@
 // the Capture records of a tiny model against the twins on tensors copied at the taps.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
-import { finishChannels, fusedReduce, histogram, logitsTopK, tokenStateNorms } from '../../shaders/capture/reduce.js';
+import { blockSums64, fusedReduce, histogram, logitsTopK, tokenStateNorms } from '../../shaders/capture/reduce.js';
 import { histogram64, moments64, stateNorm64 } from '../../shaders/cpu/capture.js';
 import { channelSums64, phiStats64, rowNorms64, tokenStateNorms64, topK64 } from '../../shaders/cpu/capture_tokens.js';
 import { Capture, type CaptureRecord, type Quantity } from '../../shaders/capture/capture.js';
@@ -103,13 +103,13 @@ describe('per-token reductions vs twins', () => {
 
   it('channel sums of α over a row range', async () => {
     const ctx = await getContext();
-    const x = new Rng(4).normals(300 * 2 * 16, 0.5, -0.4);
-    const tx = ctx.upload(x, [1, 300, 2, 16], 'logA');
-    const { out, layout } = fusedReduce(ctx, { x: tx, rows: { start: 10, count: 250 }, channels: 'exp' });
+    const x = new Rng(4).normals(700 * 2 * 16, 0.5, -0.4);
+    const tx = ctx.upload(x, [1, 700, 2, 16], 'logA');
+    const { out, layout } = fusedReduce(ctx, { x: tx, rows: { start: 10, count: 600 }, channels: 'exp' });
     const f = await readWords(ctx, out);
     const ch = layout.channels ?? { offset: -1, blocks: 0 };
-    expect(ch.blocks).toBeGreaterThan(1); // 250 rows: several row blocks, added on the CPU
-    expectClose(finishChannels(f.floats, ch.offset, ch.blocks, 2, 16), channelSums64(x.subarray(10 * 32, 260 * 32), 2, 16, 'exp'), 1e-5, 'channel sums');
+    expect(ch.blocks).toBe(3); // 600 rows: blocks of ≥ 256 rows, added on the CPU
+    expectClose(blockSums64(f.floats, ch.offset, ch.blocks, 2 * 16), channelSums64(x.subarray(10 * 32, 610 * 32), 2, 16, 'exp'), 1e-5, 'channel sums');
     [tx, out].forEach((t) => t.dispose());
   });
 
