@@ -820,24 +820,31 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     console.log(`ReGLA vs softmax attention, GPU time of the ${what}: crossover ${tokens(g.crossoverPrefill)} tokens; at T=${longest} ${g.speedupLongest.toFixed(2)}× faster`);
   }
 
-  // (3) The bundled sample models' shape (samples/models/regla: 4 layers, hidden 128, 2 heads, vocab 4096).
-  const sampleShape = { hidden_size: 128, num_hidden_layers: 4, num_heads: 2, vocab_size: 4096 };
-  const reglaS = parseConfig({ model_type: 'regla', ...sampleShape });
-  const softmaxS = softmaxBaselineConfig(reglaS);
-  const rowsS = await versusSoftmax(reglaS, softmaxS);
-  const sample = {
-    config: sampleShape,
-    sweep: rowsS,
-    crossoverPrefill: crossover(rowsS, 'regla', 'softmax', 'prefill'),
-    crossoverDecode: crossover(rowsS, 'regla', 'softmax', 'decode'),
-    speedupLongest: at(rowsS, 'softmax') / at(rowsS, 'regla'),
-  };
-  Object.assign(out, { sampleShape: sample });
-  console.log(`sample shape 4L/128 (wall, interleaved): ${rowsS.map((r) => `${r.variant[0]}${r.T} ${r.prefillMs.toFixed(1)}`).join(', ')} ms`);
-  console.log(
-    `ReGLA vs softmax attention at the samples' shape, whole model: crossover prefill ${tokens(sample.crossoverPrefill)} tokens, decode ${tokens(sample.crossoverDecode)}; ` +
-      `prefill at T=${longest} ${sample.speedupLongest.toFixed(2)}× faster`,
-  );
+  // (3) Other widths, where attention is a larger share of the model: the bundled sample models'
+  // shape (4 layers, hidden 128, 2 heads, vocab 4096) and a 12-layer model of hidden 512. At 16K
+  // the whole-model speedup is about 1 + (softmax attention) / (ReGLA forward), and the projections
+  // and MLP that both models share grow with the width squared, attention with the width.
+  const shapes = [
+    { key: 'sampleShape', label: '4L/128 (the samples)', config: { hidden_size: 128, num_hidden_layers: 4, num_heads: 2, vocab_size: 4096 } },
+    { key: 'shape12L512', label: '12L/512', config: { hidden_size: 512, num_hidden_layers: 12, num_heads: 8, vocab_size: 32000 } },
+  ];
+  for (const shape of full ? shapes : shapes.slice(0, 1)) {
+    const rc = parseConfig({ model_type: 'regla', ...shape.config });
+    const rs = await versusSoftmax(rc, softmaxBaselineConfig(rc));
+    const r = {
+      config: shape.config,
+      sweep: rs,
+      crossoverPrefill: crossover(rs, 'regla', 'softmax', 'prefill'),
+      crossoverDecode: crossover(rs, 'regla', 'softmax', 'decode'),
+      speedupLongest: at(rs, 'softmax') / at(rs, 'regla'),
+    };
+    Object.assign(out, { [shape.key]: r });
+    console.log(`shape ${shape.label} (wall, interleaved): ${rs.map((x) => `${x.variant[0]}${x.T} ${x.prefillMs.toFixed(1)}`).join(', ')} ms`);
+    console.log(
+      `ReGLA vs softmax attention at ${shape.label}, whole model: crossover prefill ${tokens(r.crossoverPrefill)} tokens, decode ${tokens(r.crossoverDecode)}; ` +
+        `prefill at T=${longest} ${r.speedupLongest.toFixed(2)}× faster`,
+    );
+  }
   results['targets'] = out;
 }
 
