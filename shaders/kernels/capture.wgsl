@@ -161,35 +161,21 @@ fn put_f32(i: u32, v: f32) {
 }
 
 #if CHAN
-// v = x or exp(x) of one raw element.
-fn chan_value(b: u32) -> f32 {
-#if CHAN_EXP
-  return exp(bitcast<f32>(b));
-#else
-  return bitcast<f32>(b);
-#endif
-}
-
 // Compensated Σ over rows r_from, r_from + step, … < r_to of v = x or exp(x) at column n of the (H·D) row.
-// Four rows' loads are issued before they are added (in row order, as one at a time would add them):
-// a block's rows are otherwise a chain of dependent global loads.
 fn chan_sum(n: u32, r_from: u32, r_to: u32, step: u32) -> f32 {
   let W = P.H * P.D;
   var s = 0.0;
   var comp = 0.0;
-  var r = r_from;
-  var v: array<f32, 4>;
-  loop {
-    var k = 0u;
-    for (; k < 4u && r + k * step < r_to; k += 1u) { v[k] = chan_value(x[(P.row0 + r + k * step) * W + n]); }
-    for (var q = 0u; q < k; q += 1u) {
-      let yy = v[q] - comp;
-      let t = s + yy;
-      comp = (t - s) - yy;
-      s = t;
-    }
-    if (k < 4u) { break; }
-    r += 4u * step;
+  for (var r = r_from; r < r_to; r += step) {
+#if CHAN_EXP
+    let v = exp(bitcast<f32>(x[(P.row0 + r) * W + n]));
+#else
+    let v = bitcast<f32>(x[(P.row0 + r) * W + n]);
+#endif
+    let yy = v - comp;
+    let t = s + yy;
+    comp = (t - s) - yy;
+    s = t;
   }
   return s;
 }
@@ -240,24 +226,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var p1 = 0.0;
 #endif
   if (live) {
-    // The thread's elements are loaded first (all PER_THREAD loads in flight), then reduced in the
-    // same order as before: a load behind each element's bounds check kept one load in flight.
-    var xs: array<u32, PER_THREAD>;
-#if REFINED
-    var ys: array<f32, PER_THREAD>;
-#endif
-    for (var u = 0u; u < PER_THREAD; u += 1u) {
-      let j = min(j0 + lid + u * WG, j1 - 1u); // past the chunk: a valid element, never counted
-      let i = element(h, j);
-      xs[u] = x[i];
-#if REFINED
-      ys[u] = y[i];
-#endif
-    }
+    // A constant trip count (PER_THREAD) so that the compiler can unroll and keep the loads in flight.
     for (var u = 0u; u < PER_THREAD; u += 1u) {
       let j = j0 + lid + u * WG;
       if (j >= j1) { break; }
-      let b = xs[u];
+      let i = element(h, j);
+      let b = x[i];
       let xv = bitcast<f32>(b);
 #if HIST
       let B = P.n_hist - 1u;
@@ -310,11 +284,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let g = sigm(xv);
       p0 += g * (1.0 - g);
 #if REFINED
-      let r = sigm(ys[u]);
+      let r = sigm(y[i]);
       p1 += 2.0 * (1.0 - r) * g + 2.0 * r * (1.0 - g);
 #endif
 #elif PROXY == c
-      let g = sigm(ys[u]);
+      let g = sigm(y[i]);
       p0 += g * (1.0 - g);
       let r = sigm(xv);
       p1 += 2.0 * (1.0 - r) * g + 2.0 * r * (1.0 - g);
