@@ -5,9 +5,6 @@
 
 export class ReglaError extends Error {
   override readonly name: string = 'ReglaError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A config field has an unknown or inconsistent value. */

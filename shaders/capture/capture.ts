@@ -307,7 +307,7 @@ export class Capture {
    * copy per arena at read-back). `arena` takes the next pass; `arenaWords` holds every open arena's
    * words in use; an arena is released with the records it holds.
    */
-  private arena: { t: Tensor; used: number } | null = null;
+  private arena: Tensor | null = null;
   private readonly arenaWords = new Map<Tensor, number>();
   /**
    * Words of the next arena: at least 16 Ki, the largest group read back so far (one layer's passes
@@ -315,18 +315,17 @@ export class Capture {
    */
   private arenaSize = 1 << 14;
   private readonly alloc = (words: number): { t: Tensor; at: number } => {
-    let a = this.arena;
-    if (!a || a.used + words > a.t.size) {
-      if (a) this.arenaSize = Math.min(2 * this.arenaSize, ARENA_MAX_WORDS);
-      const t = this.ctx.tensor([Math.max(words, this.arenaSize)], 'u32', 'capture.arena');
+    let t = this.arena;
+    let at = t ? (this.arenaWords.get(t) as number) : 0;
+    if (!t || at + words > t.size) {
+      if (t) this.arenaSize = Math.min(2 * this.arenaSize, ARENA_MAX_WORDS);
+      t = this.ctx.tensor([Math.max(words, this.arenaSize)], 'u32', 'capture.arena');
       this.ctx.zero(t);
-      a = { t, used: 0 };
-      this.arena = a;
+      this.arena = t;
+      at = 0;
     }
-    const at = a.used;
-    a.used += words;
-    this.arenaWords.set(a.t, a.used);
-    return { t: a.t, at };
+    this.arenaWords.set(t, at + words);
+    return { t, at };
   };
 
   constructor(
