@@ -20,7 +20,7 @@ import type { Tensor } from '../gpu/tensor.js';
 import type { Tap, TapPoint, TapSite } from '../model/model.js';
 import { ShapeError } from '../errors.js';
 import { alphaThreshold, logitThreshold, type HistogramSpec, type ThresholdPair } from './edges.js';
-import { blockSums64, finishSums, fusedReduce, logitsTopK, MAX_TOP_K, stateLayout, tokenStateNorms, type FusedArgs, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
+import { blockSums64, dispatchFused, finishSums, fusedReduce, logitsTopK, MAX_TOP_K, planFused, stateLayout, tokenStateNorms, type FusedArgs, type FusedJob, type FusedLayout, type HeadLayout, type RowRange } from './reduce.js';
 
 /**
  * 'gate' | 'phi' | 'output' | 'logits': histograms, saturation, means (and gate-gradient proxies) of
@@ -293,6 +293,13 @@ export class Capture {
    */
   private heldA: { record: Pending; a: Tensor } | null = null;
   private replay: ReplayInputs | null = null;
+  /**
+   * The fused passes of one site (a layer of one forward) planned and not yet dispatched: they run as
+   * one dispatch (reduce.ts dispatchFused) when a tap of another site arrives, at the logits, before
+   * the context's next submit (onFlush: the site's tensors are released only after it) or a read.
+   */
+  private jobs: FusedJob[] = [];
+  private jobsSite: TapSite | null = null;
   private disposed = false;
   private readonly readback: Readback;
   /** readback 'submit': bytes of this capture's read-backs in flight at most, and now. */
@@ -363,7 +370,22 @@ export class Capture {
     this.stagingCap = maxBytes;
     // readback 'submit': a group of records is sealed at every submit of the context (the forward
     // submits each layer at T > 1); its staging buffer comes from the context's shared pool.
-    this.unsubscribe = this.readback === 'submit' ? ctx.onSubmit(() => this.seal()) : () => undefined;
+    const unsubmit = this.readback === 'submit' ? ctx.onSubmit(() => this.seal()) : () => undefined;
+    const unflush = ctx.onFlush(() => this.dispatchJobs());
+    this.unsubscribe = () => {
+      unsubmit();
+      unflush();
+    };
+  }
+
+  /** Dispatches the planned passes (see `jobs`). */
+  private dispatchJobs(): void {
+    if (this.jobs.length === 0) return;
+    const jobs = this.jobs;
+    this.jobs = []; // first: a dispatch that fills the uniform ring flushes, and so calls this again
+    this.jobsSite = null;
+    if (this.disposed || this.ctx.lost) return;
+    dispatchFused(this.ctx, jobs);
   }
 
   /** Records enqueued and not yet collected (those already read back in the background included). */
@@ -392,7 +414,10 @@ export class Capture {
   /** Assign to `session.tap` (or ForwardOptions.tap). A no-op after dispose(). */
   readonly tap: Tap = (point, t, site) => {
     this.observe(point, t, site);
-    if (point === 'logits' && this.readback === 'logits') this.readNow();
+    if (point === 'logits') {
+      this.dispatchJobs();
+      if (this.readback === 'logits') this.readNow();
+    }
   };
 
   /**
@@ -400,6 +425,7 @@ export class Capture {
    * the forward, submitted at once), built when it resolves.
    */
   private readNow(): void {
+    this.dispatchJobs();
     this.heldA = null;
     this.replay = null;
     if (this.disposed || this.ctx.lost || this.pending.length === 0) return;
@@ -413,6 +439,8 @@ export class Capture {
 
   private observe(point: TapPoint, t: Tensor, site: TapSite): void {
     if (this.disposed) return;
+    const js = this.jobsSite;
+    if (js && (js.layer !== site.layer || js.pos0 !== site.pos0 || js.T !== site.T)) this.dispatchJobs();
     if (point === 'hidden') {
       this.replay = null;
       return;
@@ -457,9 +485,11 @@ export class Capture {
       args.thresholds = values.map((v): ThresholdPair => (kind === 'alpha' ? alphaThreshold(v) : logitThreshold(v)));
       rec.sat = values.map((threshold) => ({ kind, threshold }));
     };
-    const run = (): void => {
-      const r = fusedReduce(ctx, args);
-      rec.fused = { t: r.out, layout: r.layout };
+    const run = (a: FusedArgs = args): void => {
+      const j = planFused(ctx, a);
+      this.jobs.push(j);
+      this.jobsSite = site;
+      rec.fused = { t: j.out, layout: j.layout };
     };
     switch (point) {
       case 'gate.logA':
@@ -520,9 +550,14 @@ export class Capture {
         rec.span = block;
         rec.rows = point === 'state' ? 0 : block.hi - block.lo;
         rec.norm = true;
-        const f = fusedReduce(ctx, { x: t, ...stateLayout(t), moments: 'identity', layer, op: point === 'state' ? 'capture.state' : 'capture.state_in', alloc: this.alloc });
+        const sargs: FusedArgs = { x: t, ...stateLayout(t), moments: 'identity', layer, op: point === 'state' ? 'capture.state' : 'capture.state_in', alloc: this.alloc };
+        if (point === 'state') {
+          run(sargs);
+          break;
+        }
+        // 'state.in' now: the recurrence overwrites the state right after this tap.
+        const f = fusedReduce(ctx, sargs);
         rec.fused = { t: f.out, layout: f.layout };
-        if (point === 'state') break;
         const r = this.replay;
         this.replay = null;
         if (r && r.layer === layer && r.pos0 === site.pos0 && r.k && r.v) {
@@ -649,6 +684,7 @@ export class Capture {
    * 'submit' most are already on their way back (or built); the rest are read here.
    */
   async collect(): Promise<CaptureRecord[]> {
+    this.dispatchJobs();
     this.heldA = null;
     this.replay = null;
     if (this.readback === 'submit' && !this.disposed && !this.ctx.lost) {
@@ -791,6 +827,8 @@ export class Capture {
     if (this.disposed) return;
     this.disposed = true;
     this.unsubscribe();
+    this.jobs = [];
+    this.jobsSite = null;
     this.replay = null;
     this.heldA = null;
     for (const p of this.pending) for (const t of Capture.tensorsOf(p)) t.dispose();

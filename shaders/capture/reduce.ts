@@ -157,68 +157,202 @@ export interface FusedLayout {
   size: number;
 }
 
+/** Flags of a job's sections (kernels/capture.wgsl F_*). */
+const F = { hist: 1, sat: 2, mom: 4, exp: 8, proxyA: 16, proxyC: 32, refined: 64, rowNorm: 128, phi: 256, chan: 512, chanExp: 1024 } as const;
+/** Jobs of one dispatch at most (the params' job table), and input tensors (storage bindings x0…x7). */
+const MAX_JOBS = 8;
+const MAX_INPUTS = 8;
+const JOB_WORDS = 28;
+
+/** A storage binding of an input tensor. */
+interface InputRange {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+}
+
+function rangeOf(t: Tensor): InputRange {
+  t.assertAlive();
+  return { buffer: t.buffer, offset: t.byteOffset, size: Math.max(4, t.size * 4) };
+}
+
+const sameRange = (a: InputRange, b: InputRange): boolean => a.buffer === b.buffer && a.offset === b.offset && a.size === b.size;
+
 /**
- * One pass over x computing every requested section into one zeroed u32 tensor (counts exact u32,
- * sums f32 bits) laid out as FusedLayout says. Partials need finishSums (CPU) or the GPU finish.
+ * One fused reduction planned (its output reserved and laid out) but not yet dispatched: dispatchFused
+ * runs several in one dispatch. Its inputs must keep their contents until then.
  */
-export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layout: FusedLayout } {
+export interface FusedJob {
+  readonly out: Tensor;
+  readonly layout: FusedLayout;
+  /**
+   * x, then the other gate's logits (proxies): their buffer ranges, taken while the tensors were alive
+   * (a tap's tensor may be disposed before the dispatch; its buffer is reused only after the next submit).
+   */
+  readonly inputs: readonly InputRange[];
+  readonly flags: number;
+  /** The Job's words with wg0, xs, ys left 0 (filled per dispatch). */
+  readonly words: Uint32Array;
+  /** Histogram then saturation keys (EDGE_SLOTS), or null. */
+  readonly edges: Uint32Array | null;
+  readonly workgroups: number;
+  readonly op: string;
+  readonly layer: number | undefined;
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+/**
+ * Plans one pass over x computing every requested section into one zeroed u32 output (counts exact
+ * u32, sums f32 bits) laid out as FusedLayout says; dispatchFused runs it. Partials need finishSums
+ * (CPU) or the GPU finish.
+ */
+export function planFused(ctx: GpuContext, a: FusedArgs): FusedJob {
   const l = layoutOf(a.x, a, 'capture reduction');
   const histKeys = a.hist ? histogramEdgeKeys(a.hist) : NO_KEYS;
   if (a.thresholds && a.thresholds.length > 8) throw new ShapeError('capture.thresholds', 'at most 8 threshold pairs');
   const satKeys = a.thresholds ? thresholdKeys(a.thresholds) : NO_KEYS;
-  if (a.proxies) {
-    const other = a.proxies.of === 'a' ? a.proxies.c : a.proxies.a;
-    if (other) {
-      expectShape(other, a.x.shape);
-      if (other.dtype !== 'f32') throw new ShapeError(other.name, 'gate proxies need f32 tensors');
-    }
+  const other = a.proxies ? (a.proxies.of === 'a' ? a.proxies.c : a.proxies.a) : undefined;
+  if (other) {
+    expectShape(other, a.x.shape);
+    if (other.dtype !== 'f32') throw new ShapeError(other.name, 'gate proxies need f32 tensors');
   }
   // Row blocks of ≥ CHAN_BLOCK_ROWS rows, at most CHAN_MAX_BLOCKS (what comes back stays small) and
   // at most one per chunk (each block has its workgroup).
   const blocks = a.channels ? Math.max(1, Math.min(l.chunks, CHAN_MAX_BLOCKS, Math.ceil(l.rows / CHAN_BLOCK_ROWS))) : 0;
-  const words = Math.max(1, planFused(l, a, satKeys.length, blocks, 0).lay.size);
+  const words = Math.max(1, layoutFused(l, a, satKeys.length, blocks, 0).lay.size);
   let out: Tensor;
   let at = 0;
   if (a.alloc) ({ t: out, at } = a.alloc(words));
   else out = ctx.tensor([words], 'u32', `${a.op ?? 'capture'}.out`);
-  const { lay, counters } = planFused(l, a, satKeys.length, blocks, at);
+  const { lay, counters } = layoutFused(l, a, satKeys.length, blocks, at);
   // (No chunk: the partials' one slot is never written, so everything is cleared.)
   if (!a.alloc) ctx.zeroFirst(out, l.chunks === 0 ? out.size : counters);
   const refined = a.proxies !== undefined && (a.proxies.of === 'c' || a.proxies.c !== undefined);
-  const defines: Record<string, string | boolean> = {
-    MODE: 'fused',
-    HIST: a.hist !== undefined,
-    SAT: satKeys.length > 0,
-    MOM: a.moments !== undefined,
-    EXP: a.moments === 'exp',
-    PROXY: a.proxies?.of ?? 'none',
-    REFINED: refined,
-    ROWNORM: a.rowNorms === true,
-    PHI: a.phi !== undefined,
-    CHAN: a.channels !== undefined,
-    CHAN_EXP: a.channels === 'exp',
-  };
-  const [gx, gy] = grid(l.chunks);
-  const p = params()
-    .u32(l.rows).u32(l.H).u32(l.D).u32(gx)
-    .u32(l.chunks).u32(histKeys.length).u32(satKeys.length).u32(l.row0)
-    .u32(lay.hist?.offset ?? 0).u32(lay.sat?.offset ?? 0).u32(lay.zeros ?? 0).u32(lay.moments ?? 0)
-    .u32(lay.proxies ?? 0).u32(lay.rowNorms ?? 0).u32(lay.entropy ?? 0).u32(lay.channels?.offset ?? 0)
-    .f32(a.phi?.zero ?? 0).u32(blocks).u32(blocks > 0 ? Math.ceil(l.rows / blocks) : 0)
-    .u32(a.hist ? (a.hist.value === 'exp' ? 1 : 0) + (a.hist.scale === 'logit' ? 2 : 0) : 0)
-    .f32(a.hist?.lo ?? 0).f32(a.hist ? a.hist.bins / (a.hist.hi - a.hist.lo) : 0).u32(lay.entropySum ?? 0).u32(0);
-  if (a.hist || satKeys.length > 0) p.u32s(edgeBlock(histKeys, satKeys));
-  const other = a.proxies ? (a.proxies.of === 'a' ? a.proxies.c : a.proxies.a) : undefined;
-  const flops = (a.hist ? Math.ceil(Math.log2(a.hist.bins + 1)) + 2 : 0) + satKeys.length + (a.moments ? 3 : 0) + (a.proxies ? 12 : 0) + (a.rowNorms ? 2 : 0) + (a.phi ? 8 : 0) + (a.channels ? 5 : 0);
+  const flags =
+    (a.hist ? F.hist : 0) |
+    (satKeys.length > 0 ? F.sat : 0) |
+    (a.moments ? F.mom : 0) |
+    (a.moments === 'exp' ? F.exp : 0) |
+    (a.proxies?.of === 'a' ? F.proxyA : 0) |
+    (a.proxies?.of === 'c' ? F.proxyC : 0) |
+    (refined ? F.refined : 0) |
+    (a.rowNorms ? F.rowNorm : 0) |
+    (a.phi ? F.phi : 0) |
+    (a.channels ? F.chan : 0) |
+    (a.channels === 'exp' ? F.chanExp : 0);
+  const w = new Uint32Array(JOB_WORDS);
+  const f32 = new Float32Array(w.buffer);
+  w.set([l.rows, l.H, l.D, l.chunks, histKeys.length, satKeys.length, l.row0, flags]);
+  w.set([lay.hist?.offset ?? 0, lay.sat?.offset ?? 0, lay.zeros ?? 0, lay.moments ?? 0, lay.proxies ?? 0, lay.rowNorms ?? 0, lay.entropy ?? 0, lay.channels?.offset ?? 0], 8);
+  f32[16] = a.phi?.zero ?? 0;
+  w[17] = blocks;
+  w[18] = blocks > 0 ? Math.ceil(l.rows / blocks) : 0;
+  w[19] = a.hist ? (a.hist.value === 'exp' ? 1 : 0) + (a.hist.scale === 'logit' ? 2 : 0) : 0;
+  f32[20] = a.hist?.lo ?? 0;
+  f32[21] = a.hist ? a.hist.bins / (a.hist.hi - a.hist.lo) : 0;
+  w[22] = lay.entropySum ?? 0;
+  const perElement = (a.hist ? Math.ceil(Math.log2(a.hist.bins + 1)) + 2 : 0) + satKeys.length + (a.moments ? 3 : 0) + (a.proxies ? 12 : 0) + (a.rowNorms ? 2 : 0) + (a.phi ? 8 : 0) + (a.channels ? 5 : 0);
   const n = l.rows * l.H * l.D;
+  return {
+    out,
+    layout: lay,
+    inputs: other ? [rangeOf(a.x), rangeOf(other)] : [rangeOf(a.x)],
+    flags,
+    words: w,
+    edges: a.hist || satKeys.length > 0 ? edgeBlock(histKeys, satKeys) : null,
+    workgroups: l.chunks * l.H,
+    op: a.op ?? 'capture',
+    layer: a.layer,
+    flops: n * Math.max(1, perElement),
+    bytes: n * 4 * (other ? 2 : 1),
+  };
+}
+
+/**
+ * Runs planned jobs, as few dispatches as the limits allow: consecutive jobs writing the same output
+ * tensor share one (at most MAX_JOBS jobs and MAX_INPUTS distinct inputs, fewer when the device binds
+ * fewer storage buffers). Jobs in one dispatch run concurrently (a layer's capture passes each fill a
+ * fraction of a large GPU, and one after another each cost a launch and a drain).
+ */
+export function dispatchFused(ctx: GpuContext, jobs: readonly FusedJob[]): void {
+  const maxInputs = Math.max(1, Math.min(MAX_INPUTS, ctx.device.limits.maxStorageBuffersPerShaderStage - 1));
+  let group: FusedJob[] = [];
+  let inputs: InputRange[] = [];
+  const slot = (r: InputRange): number => inputs.findIndex((q) => sameRange(q, r));
+  for (const j of jobs) {
+    const added = j.inputs.filter((r, i) => slot(r) < 0 && j.inputs.findIndex((q) => sameRange(q, r)) === i);
+    if (group.length > 0 && (group.length === MAX_JOBS || inputs.length + added.length > maxInputs || j.out !== group[0]?.out)) {
+      dispatchGroup(ctx, group, inputs);
+      group = [];
+      inputs = [];
+    }
+    group.push(j);
+    for (const r of j.inputs) if (slot(r) < 0) inputs.push(r);
+  }
+  if (group.length > 0) dispatchGroup(ctx, group, inputs);
+}
+
+function dispatchGroup(ctx: GpuContext, jobs: readonly FusedJob[], inputs: readonly InputRange[]): void {
+  const slot = (r: InputRange | undefined): number => (r ? inputs.findIndex((q) => sameRange(q, r)) : 0);
+  const nj = jobs.length;
+  let flags = 0;
+  for (const j of jobs) flags |= j.flags;
+  const edges = (flags & (F.hist | F.sat)) !== 0;
+  const words = new Uint32Array(4 + nj * JOB_WORDS + (edges ? nj * EDGE_SLOTS : 0));
+  let wg = 0;
+  jobs.forEach((j, k) => {
+    const o = 4 + k * JOB_WORDS;
+    words.set(j.words, o);
+    words[o + 23] = wg;
+    words[o + 24] = slot(j.inputs[0]);
+    words[o + 25] = slot(j.inputs[1]);
+    if (edges && j.edges) words.set(j.edges, 4 + nj * JOB_WORDS + k * EDGE_SLOTS);
+    wg += j.workgroups;
+  });
+  const [gx, gy] = grid(wg);
+  words[0] = nj;
+  words[1] = gx;
+  const defines: Record<string, string | number | boolean> = {
+    MODE: 'fused',
+    NJ: nj,
+    HIST: (flags & F.hist) !== 0,
+    SAT: (flags & F.sat) !== 0,
+    MOM: (flags & F.mom) !== 0,
+    PROXY: (flags & (F.proxyA | F.proxyC)) !== 0,
+    ROWNORM: (flags & F.rowNorm) !== 0,
+    PHI: (flags & F.phi) !== 0,
+    CHAN: (flags & F.chan) !== 0,
+  };
+  for (let s = 1; s < MAX_INPUTS; s++) defines[`X${s}`] = s < inputs.length;
+  const layer = jobs[0]?.layer;
+  const one = jobs.length === 1 ? jobs[0] : undefined;
+  let flops = 0;
+  let bytes = 0;
+  for (const j of jobs) {
+    flops += j.flops;
+    bytes += j.bytes;
+  }
   ctx.dispatch({
     kernel: ctx.kernel({ file: 'capture.wgsl', sources: SOURCES, defines, overrides: { WG } }),
-    params: p.build(),
-    bindings: other ? [a.x, out, other] : [a.x, out],
-    workgroups: [gx, gy, l.chunks === 0 ? 0 : l.H],
-    info: { kernel: 'capture', op: a.op ?? 'capture', ...(a.layer !== undefined ? { layer: a.layer } : {}), flops: n * Math.max(1, flops), bytes: n * 4 * (other ? 2 : 1) },
+    params: words.buffer,
+    bindings: [jobs[0]?.out as Tensor, ...inputs],
+    workgroups: [gx, wg === 0 ? 0 : gy],
+    info: {
+      kernel: 'capture',
+      op: one ? one.op : `capture[${jobs.map((j) => j.op.replace(/^capture\./, '')).join(',')}]`,
+      ...(layer !== undefined && jobs.every((j) => j.layer === layer) ? { layer } : {}),
+      flops,
+      bytes,
+    },
   });
-  return { out, layout: lay };
+}
+
+/** One pass over x computing every requested section (planFused, dispatched at once). */
+export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layout: FusedLayout } {
+  const j = planFused(ctx, a);
+  dispatchFused(ctx, [j]);
+  return { out: j.out, layout: j.layout };
 }
 
 /**
@@ -226,7 +360,7 @@ export function fusedReduce(ctx: GpuContext, a: FusedArgs): { out: Tensor; layou
  * zeros: every other word is written by exactly one workgroup whenever there is a chunk), then the
  * rest; `counters` is the counters' word count.
  */
-function planFused(l: Layout, a: FusedArgs, satWidth: number, blocks: number, at: number): { lay: FusedLayout; counters: number } {
+function layoutFused(l: Layout, a: FusedArgs, satWidth: number, blocks: number, at: number): { lay: FusedLayout; counters: number } {
   const parts = Math.max(1, l.chunks) * l.H * 2;
   const lay: FusedLayout = { H: l.H, D: l.D, rows: l.rows, chunks: l.chunks, size: 0 };
   const take = (n: number): number => {

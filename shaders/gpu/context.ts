@@ -175,6 +175,7 @@ export class GpuContext {
   private observer: DispatchObserver | null = null;
   private readonly dispatchListeners = new Set<(info: DispatchInfo) => void>();
   private readonly submitListeners = new Set<() => void>();
+  private readonly flushListeners = new Set<() => void>();
   private readonly counters: MemoryCounters = {
     liveTensors: 0,
     liveBytes: 0,
@@ -532,6 +533,18 @@ export class GpuContext {
     return () => this.submitListeners.delete(listener);
   }
 
+  /**
+   * Called at the start of every flush, before the recorded work is submitted (with or without an
+   * open encoder): the last point to encode work that reads buffers released since the last submit
+   * (they return to the pool only after it). Work a listener encodes goes into this submit. A
+   * listener that throws does not stop the submit; its error is rethrown after it. Returns an
+   * unsubscribe function.
+   */
+  onFlush(listener: () => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
   private getEncoder(): GPUCommandEncoder {
     this.checkAlive();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: this.label });
@@ -649,6 +662,19 @@ export class GpuContext {
 
   /** Submits all recorded work and recycles buffers released meanwhile. */
   flush(): void {
+    let failed: { error: unknown } | null = null;
+    for (const l of this.flushListeners) {
+      try {
+        l();
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+    this.submit();
+    if (failed) throw failed.error;
+  }
+
+  private submit(): void {
     if (!this.encoder) return;
     this.endPass();
     const enc = this.encoder;

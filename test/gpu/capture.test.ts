@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shaders/cpu/random.js';
-import { blockSums64, finishSums, fusedReduce, gateProxies, type FusedArgs, headMoments, histogram, saturation, stateNorm } from '../../shaders/capture/reduce.js';
+import { blockSums64, dispatchFused, finishSums, fusedReduce, gateProxies, type FusedArgs, headMoments, histogram, planFused, saturation, stateNorm } from '../../shaders/capture/reduce.js';
 import { alphaThreshold, histogramEdges, logitThreshold, type HistogramSpec } from '../../shaders/capture/edges.js';
 import { gateProxies64, histogram64, moments64, saturation64, stateNorm64 } from '../../shaders/cpu/capture.js';
 import { channelSums64, phiStats64, rowNorms64 } from '../../shaders/cpu/capture_tokens.js';
@@ -256,13 +256,74 @@ describe('fused reduction: every section of one pass vs its twin', () => {
   }
 });
 
-describe('dispatch budget', () => {
-  // Default capture runs one fused pass per tap point: at most 8 per layer (gate.a, gate.c, gate.logA,
-  // phi.q, phi.k, attn.o, attn.y, state), plus the logits' pass and top-k once per prefill (top-k
-  // of a few rows over more than 2048 logits takes two passes: not this tiny vocabulary).
-  const PER_LAYER = 8;
-  it(`default capture adds at most ${PER_LAYER} dispatches per layer to a regla prefill`, async () => {
+describe('fused jobs in one dispatch', () => {
+  it('several passes in one dispatch write the words of the same passes run one by one', async () => {
     const ctx = await getContext();
+    const rng = new Rng(31);
+    const spec: HistogramSpec = { bins: 24, lo: -3, hi: 3 };
+    const a = ctx.upload(rng.normals(300 * 3 * 16, 2, 0.3), [300, 3, 16], 'a');
+    const c = ctx.upload(rng.normals(300 * 3 * 16, 1.5, -0.4), [300, 3, 16], 'c');
+    const long = ctx.upload(rng.normals(12 * 2 * 600, 1, 0), [12, 2, 600], 'long');
+    const st = ctx.upload(rng.normals(3 * 8 * 16, 1, 0), [3, 8, 16], 'state');
+    const a2 = a.view([300, 3, 16], 'a (another view of the same buffer)');
+    const jobs: FusedArgs[] = [
+      { x: a, hist: spec, thresholds: [logitThreshold(1)], moments: 'identity', proxies: { of: 'a' } },
+      { x: c, hist: spec, thresholds: [logitThreshold(2), logitThreshold(0.5)], moments: 'identity', proxies: { of: 'c', a: a2 } },
+      { x: a, rows: { start: 7, count: 250 }, hist: { bins: 16, lo: 0, hi: 1, value: 'exp' }, thresholds: [alphaThreshold(0.1)], moments: 'exp', channels: 'exp' },
+      { x: long, hist: { bins: 8, lo: -1, hi: 1 }, moments: 'identity', rowNorms: true, phi: { zero: 0.2 } },
+      { x: c, rows: { start: 3, count: 0 }, moments: 'identity' },
+      { x: st, heads: 3, headDim: 128, moments: 'identity' },
+      { x: c, rowNorms: true, phi: { zero: 0 } },
+    ];
+    // One arena, as Capture has it: every job's words in one cleared tensor.
+    const total = 1 << 14;
+    const arena = ctx.tensor([total], 'u32', 'arena');
+    ctx.zero(arena);
+    let used = 0;
+    const alloc = (words: number): { t: Tensor; at: number } => {
+      const at = used;
+      used += words;
+      expect(used).toBeLessThanOrEqual(total);
+      return { t: arena, at };
+    };
+    const planned = jobs.map((j) => planFused(ctx, { ...j, alloc }));
+    const d0 = ctx.dispatchCount;
+    dispatchFused(ctx, planned);
+    const dispatches = ctx.dispatchCount - d0;
+    const inputs = 4; // a (and its view), c, long, state
+    expect(dispatches).toBe(ctx.device.limits.maxStorageBuffersPerShaderStage > inputs ? 1 : 2);
+    const words = (await ctx.read(arena)) as Uint32Array;
+    for (const [k, j] of jobs.entries()) {
+      const one = fusedReduce(ctx, j);
+      const got = (await ctx.read(one.out)) as Uint32Array;
+      const p = planned[k] as (typeof planned)[number];
+      const at = p.layout.size === 0 ? 0 : Math.min(...[p.layout.hist?.offset, p.layout.sat?.offset, p.layout.zeros, p.layout.moments, p.layout.proxies, p.layout.rowNorms, p.layout.entropy, p.layout.channels?.offset].filter((o): o is number => o !== undefined));
+      expect(Array.from(words.subarray(at, at + p.layout.size)), `job ${k}`).toEqual(Array.from(got.subarray(0, p.layout.size)));
+      one.out.dispose();
+    }
+    // More jobs than one dispatch takes (8): split in two, every job the same words. Jobs writing
+    // different tensors never share a dispatch.
+    ctx.zero(arena);
+    used = 0;
+    const many = Array.from({ length: 11 }, () => planFused(ctx, { x: a, hist: spec, moments: 'identity', alloc }));
+    const apart = planFused(ctx, { x: a, hist: spec, moments: 'identity' });
+    const d1 = ctx.dispatchCount;
+    dispatchFused(ctx, [...many, apart]);
+    expect(ctx.dispatchCount - d1).toBe(3);
+    const again = (await ctx.read(arena)) as Uint32Array;
+    const size = apart.layout.size;
+    const want = Array.from(((await ctx.read(apart.out)) as Uint32Array).subarray(0, size));
+    for (let k = 0; k < many.length; k++) expect(Array.from(again.subarray(k * size, (k + 1) * size)), `job ${k} of 11`).toEqual(want);
+    [a, c, long, st, arena, apart.out].forEach((t) => t.dispose());
+  });
+});
+
+describe('dispatch budget', () => {
+  // A layer's tap points run as one dispatch (8 inputs: gate.a, gate.c, log α, φ(q), φ(k), o, S, y),
+  // two where the device binds fewer than 9 storage buffers; + 2 for the logits' pass and top-k.
+  it('default capture adds one dispatch per layer to a regla prefill', async () => {
+    const ctx = await getContext();
+    const PER_LAYER = ctx.device.limits.maxStorageBuffersPerShaderStage >= 9 ? 1 : 2;
     const c = parseConfig({ ...(VARIANTS['regla'] as Record<string, unknown>), num_hidden_layers: 4 });
     const s = await Session.create(ctx, c, randomWeights(c, { seed: 1 }));
     const ids = tokens(24, c.vocabSize);

@@ -45,3 +45,40 @@ describe('GpuContext.zeroed', () => {
     expect(ctx.memory.liveTensors).toBe(live);
   });
 });
+
+describe('GpuContext.onFlush', () => {
+  it('work a listener encodes at a flush goes into that submit; a throwing listener does not stop the submit', async () => {
+    const ctx = await getContext();
+    const n = 1000;
+    const x = ctx.upload(new Float32Array(n).map((_, i) => i), [n], 'x');
+    const one = ctx.upload(new Float32Array(n).fill(1), [n], 'one');
+    let out: ReturnType<typeof add> | null = null;
+    const order: string[] = [];
+    const offA = ctx.onFlush(() => {
+      order.push('a');
+      out ??= add(ctx, x, one);
+    });
+    const offB = ctx.onFlush(() => {
+      order.push('b');
+      throw new Error('listener failed (test)');
+    });
+    let submitted = 0;
+    let encodedBeforeSubmit = false;
+    const offS = ctx.onSubmit(() => {
+      submitted++;
+      encodedBeforeSubmit = out !== null;
+    });
+    expect(() => ctx.flush(), 'flush with no open encoder still runs the listeners').toThrow('listener failed (test)');
+    offB();
+    expect(order).toEqual(['a', 'b']);
+    expect(submitted, 'one submit').toBe(1);
+    expect(encodedBeforeSubmit, 'the listener encoded before the submit').toBe(true);
+    ctx.flush();
+    expect(order).toEqual(['a', 'b', 'a']);
+    expect(submitted, 'nothing encoded since: no submit').toBe(1);
+    expect(Array.from(await ctx.readF32(out as unknown as typeof x))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    offA();
+    offS();
+    [x, one, out as unknown as typeof x].forEach((t) => t.dispose());
+  });
+});
