@@ -258,9 +258,9 @@ fn chan_sum(P: Job, n: u32, r_from: u32, r_to: u32, step: u32) -> f32 {
 
 #if MOM || PROXY
 // Tree sum of (s0, s1) over the workgroup into out[o + {0, 1}]. Uniform control flow.
-fn tree(lid: u32, s0: f32, s1: f32, o: u32) {
+fn tree(lid: u32, s0: f32, s1: f32, write: bool, o: u32) {
   tree_sum(lid, s0, s1);
-  if (lid == 0u) {
+  if (lid == 0u && write) {
     put_f32(o, r0[0]);
     put_f32(o + 1u, r1[0]);
   }
@@ -421,10 +421,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 #endif
 #if MOM
-  if (do_mom) { tree(lid, s0, s1, P.o_mom + (c * P.H + h) * 2u); }
+  tree(lid, s0, s1, do_mom, P.o_mom + (c * P.H + h) * 2u);
 #endif
 #if PROXY
-  if (prox_a || prox_c) { tree(lid, p0, p1, P.o_prox + (c * P.H + h) * 2u); }
+  tree(lid, p0, p1, prox_a || prox_c, P.o_prox + (c * P.H + h) * 2u);
 #endif
 #if ROWNORM || PHI
   // Rows whose first element lies in this chunk: one thread per row when rows are short (D ≤ WG),
