@@ -2,11 +2,13 @@
 // saturation counts, per-head means, gate-gradient proxies, state norms, and per token: ‖S_t‖, ‖o_t‖,
 // φ entropy, logits top-k; per channel: mean α) into tensors it owns, and collect() which returns them
 // as plain records. When their bytes come back is `readback`:
-//   'submit' (default): every submit of the context (the forward submits each layer at T > 1) copies
-//     the outputs enqueued so far into a staging buffer from the context's shared pool, maps it and
-//     builds those records as soon as the map resolves, while the GPU runs later layers; collect()
-//     then only finishes the last group. Fastest on the H200 (bench `targets`, 12 layers, T=2048)
-//     once the staging buffers were shared across captures instead of created per capture.
+//   'submit' (default): every submit of the context (the forward submits each layer at T > 1) ends
+//     with a copy of the outputs enqueued so far into a staging buffer from the context's shared pool;
+//     once submitted it is mapped and those records are built as soon as the map resolves, while the
+//     GPU runs later layers; collect() then only finishes the last group. Fastest on the H200 (bench
+//     `targets`, 12 layers, T=2048) once the staging buffers were shared across captures.
+// The reductions of one layer (one site) are planned at their taps and run as one dispatch at the
+// layer's end (before the context's next submit; reduce.ts dispatchFused).
 //   'logits': when a forward taps its logits (its last point), everything enqueued so far is copied
 //     into one buffer and its read-back submitted right behind the forward, ahead of the session's
 //     own logits read; all records are built when the GPU has finished.
@@ -370,8 +372,11 @@ export class Capture {
     this.stagingCap = maxBytes;
     // readback 'submit': a group of records is sealed at every submit of the context (the forward
     // submits each layer at T > 1); its staging buffer comes from the context's shared pool.
-    const unsubmit = this.readback === 'submit' ? ctx.onSubmit(() => this.seal()) : () => undefined;
-    const unflush = ctx.onFlush(() => this.dispatchJobs());
+    const unsubmit = this.readback === 'submit' ? ctx.onSubmit(() => this.submitted()) : () => undefined;
+    const unflush = ctx.onFlush(() => {
+      this.dispatchJobs();
+      this.seal();
+    });
     this.unsubscribe = () => {
       unsubmit();
       unflush();
@@ -621,10 +626,11 @@ export class Capture {
   }
 
   /**
-   * After a submit of the context (everything enqueued so far is on the GPU queue): copies the pending
-   * records' outputs into one staging buffer, submits that copy, releases the outputs and builds the
-   * records when the map resolves. While a gate.a record waits for gate.c's pass (its dFdg), all of
-   * them stay pending (they share the open arena) until a later submit; so they do when the pool is
+   * At a flush of the context, before its submit (readback 'submit'): encodes the copy of the pending
+   * records' outputs into one staging buffer behind the work that wrote them (the same submit: no
+   * submit of its own), releases the outputs, and once that submit is made maps the buffer and builds
+   * the records when the map resolves. While a gate.a record waits for gate.c's pass (its dFdg), all
+   * of them stay pending (they share the open arena) until a later flush; so they do when the pool is
    * at its cap.
    */
   private seal(): void {
@@ -638,14 +644,10 @@ export class Capture {
       if (this.stagingInFlight + bytes > this.stagingCap) return;
       buf = pool.acquire(bytes);
       if (!buf) return;
-      // The copy goes on the queue now (its own submit), behind the work that wrote the outputs.
       try {
-        const device = this.ctx.device;
-        const enc = device.createCommandEncoder({ label: 'capture.staging' });
-        for (const t of tensors) enc.copyBufferToBuffer(t.buffer, t.byteOffset, buf.buffer, (offsets.get(t) as number) * 4, (words.get(t) as number) * 4);
-        device.queue.submit([enc.finish()]);
+        for (const t of tensors) this.ctx.copyToBuffer(t, buf.buffer, (offsets.get(t) as number) * 4, words.get(t) as number);
       } catch {
-        // Never fail the submit that called us: these records stay pending; collect() reads them.
+        // Never fail the flush that called us: these records stay pending; collect() reads them.
         pool.release(buf);
         return;
       }
@@ -657,17 +659,28 @@ export class Capture {
       this.groups.push(Promise.resolve().then(() => this.built(batch, new Uint32Array(0), offsets)));
       return;
     }
-    // Recycled by the context only at its next submit, which the queue runs after this copy.
+    // Recycled by the context only after this submit, which runs the copy first.
     for (const t of tensors) t.dispose();
     this.stagingInFlight += bytes;
-    const read = pool.read(buf, bytes, (mapped) => this.built(batch, new Uint32Array(mapped, 0, total), offsets));
+    const staged = buf;
+    const submitted = new Promise<void>((resolve) => this.staged.push(resolve));
     this.groups.push(
-      read
+      submitted
+        .then(() => pool.read(staged, bytes, (mapped) => this.built(batch, new Uint32Array(mapped, 0, total), offsets)))
         .catch((error: unknown): Built => ({ records: [], error }))
         .finally(() => {
           this.stagingInFlight -= bytes;
         }),
     );
+  }
+
+  /** Groups whose copies went into the submit being made: their maps start once it is made. */
+  private staged: Array<() => void> = [];
+
+  private submitted(): void {
+    const staged = this.staged;
+    this.staged = [];
+    for (const go of staged) go();
   }
 
   private built(batch: readonly Pending[], words: Uint32Array, offsets: ReadonlyMap<Tensor, number>): Built {
@@ -688,8 +701,7 @@ export class Capture {
     this.heldA = null;
     this.replay = null;
     if (this.readback === 'submit' && !this.disposed && !this.ctx.lost) {
-      this.ctx.flush(); // seals what is pending through the submit hook
-      this.seal(); // nothing was left to submit, or the hook had kept records back
+      this.ctx.flush(); // seals what is pending through the flush hook
     }
     const groups = this.groups;
     this.groups = [];

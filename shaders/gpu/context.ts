@@ -390,6 +390,14 @@ export class GpuContext {
     this.getEncoder().copyBufferToBuffer(src.buffer, src.byteOffset + srcElem * 4, dst.buffer, dst.byteOffset + dstElem * 4, count * 4);
   }
 
+  /** Copies `count` elements of src from `srcElem` into a buffer of its own at byte `dstByte` (in encoder order): staging copies. */
+  copyToBuffer(src: Tensor, dst: GPUBuffer, dstByte: number, count = src.size, srcElem = 0): void {
+    if (srcElem < 0 || srcElem + count > src.size) throw new ShapeError(src.name, `copy of ${count} elements out of range`);
+    src.assertAlive();
+    this.endPass();
+    if (count > 0) this.getEncoder().copyBufferToBuffer(src.buffer, src.byteOffset + srcElem * 4, dst, dstByte, count * 4);
+  }
+
   /** Reads a tensor back (or a sub-range of elements). Submits pending work first. */
   async read(t: Tensor, start = 0, count = t.size - start): Promise<Float32Array | Uint32Array | Int32Array> {
     const copy = await this.readWith(t, (mapped) => mapped.slice(0, count * 4), start, count);

@@ -644,7 +644,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 12);
     const capOps = [...byCaptureOp].sort((a, b) => b[1] - a[1]);
     out['captureOpsMs'] = Object.fromEntries(capOps);
-    console.log(`T=${T}: capture GPU ms by tap point (all layers): ` + capOps.map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(', '));
+    console.log(`T=${T}: capture GPU ms by dispatch op (all layers; one dispatch runs a layer's tap points): ` + capOps.map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(', '));
     out['captureNoReadbackMs'] = capturedGpu.ms;
     out['captureKernelsMs'] = Object.fromEntries(top);
     console.log(

@@ -328,14 +328,21 @@ describe('dispatch budget', () => {
     const s = await Session.create(ctx, c, randomWeights(c, { seed: 1 }));
     const ids = tokens(24, c.vocabSize);
     try {
+      let submits = 0;
+      const off = ctx.onSubmit(() => submits++);
       let d0 = ctx.dispatchCount;
       await s.prefill(ids);
       const plain = ctx.dispatchCount - d0;
+      const plainSubmits = submits;
       await s.reset();
       const cap = new Capture(ctx, { quantities: DEFAULT_QUANTITIES });
       s.tap = cap.tap;
       d0 = ctx.dispatchCount;
+      submits = 0;
       await s.prefill(ids);
+      // The read-back copies go into the forward's own submits (readback 'submit'): none of their own.
+      expect(submits, 'submits of a captured prefill').toBeLessThanOrEqual(plainSubmits);
+      off();
       const recs = await cap.collect();
       const extra = ctx.dispatchCount - d0 - plain;
       s.tap = null;

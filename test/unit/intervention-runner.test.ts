@@ -72,6 +72,7 @@ const fakeCtx = {
   features: new Set<string>(),
   device: { createBuffer: () => ({ destroy: () => undefined }) },
   onSubmit: () => () => undefined,
+  onFlush: () => () => undefined,
   flush: () => undefined,
 } as unknown as GpuContext;
 
