@@ -493,7 +493,7 @@ export class Capture {
     const run = (a: FusedArgs = args): void => {
       const j = planFused(ctx, a);
       this.jobs.push(j);
-      this.jobsSite = site;
+      this.jobsSite ??= { layer: site.layer, pos0: site.pos0, T: site.T }; // a copy: the caller may reuse its site object
       rec.fused = { t: j.out, layout: j.layout };
     };
     switch (point) {
