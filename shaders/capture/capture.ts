@@ -7,13 +7,13 @@
 //     once submitted it is mapped and those records are built as soon as the map resolves, while the
 //     GPU runs later layers; collect() then only finishes the last group. Fastest on the H200 (bench
 //     `targets`, 12 layers, T=2048) once the staging buffers were shared across captures.
-// The reductions of one layer (one site) are planned at their taps and run as one dispatch at the
-// layer's end (before the context's next submit; reduce.ts dispatchFused).
 //   'logits': when a forward taps its logits (its last point), everything enqueued so far is copied
 //     into one buffer and its read-back submitted right behind the forward, ahead of the session's
 //     own logits read; all records are built when the GPU has finished.
 //   'collect': collect() copies and reads everything in one transfer (a round trip after the GPU idles).
 // Same records, bit for bit, in every mode. The model's own tensors are only read, never written.
+// The reductions of one layer (one site) are planned at their taps and run as one dispatch at the
+// layer's end (before the context's next submit; reduce.ts dispatchFused).
 // Quantities that are off cost nothing.
 
 import type { GpuContext } from '../gpu/context.js';
@@ -370,8 +370,9 @@ export class Capture {
     this.readback = o.readback ?? 'submit';
     if (!['logits', 'collect', 'submit'].includes(this.readback)) throw new ShapeError('capture.readback', `must be 'logits', 'collect' or 'submit', got ${String(this.readback)}`);
     this.stagingCap = maxBytes;
-    // readback 'submit': a group of records is sealed at every submit of the context (the forward
-    // submits each layer at T > 1); its staging buffer comes from the context's shared pool.
+    // At every flush of the context (the forward submits each layer at T > 1) the planned passes are
+    // dispatched and, with readback 'submit', the records pending are sealed into one staging copy
+    // (from the context's shared pool), mapped once that submit is made.
     const unsubmit = this.readback === 'submit' ? ctx.onSubmit(() => this.submitted()) : () => undefined;
     const unflush = ctx.onFlush(() => {
       this.dispatchJobs();
@@ -426,11 +427,10 @@ export class Capture {
   };
 
   /**
-   * readback 'logits': everything enqueued so far goes into one read-back now (copies encoded behind
-   * the forward, submitted at once), built when it resolves.
+   * readback 'logits': everything enqueued so far (the planned passes dispatched by the tap) goes into
+   * one read-back now (copies encoded behind the forward, submitted at once), built when it resolves.
    */
   private readNow(): void {
-    this.dispatchJobs();
     this.heldA = null;
     this.replay = null;
     if (this.disposed || this.ctx.lost || this.pending.length === 0) return;

@@ -386,14 +386,12 @@ export class GpuContext {
     if (srcElem + count > src.size || dstElem + count > dst.size) {
       throw new ShapeError(dst.name, `copy of ${count} elements out of range`);
     }
-    this.endPass();
-    this.getEncoder().copyBufferToBuffer(src.buffer, src.byteOffset + srcElem * 4, dst.buffer, dst.byteOffset + dstElem * 4, count * 4);
+    this.copyToBuffer(src, dst.buffer, dst.byteOffset + dstElem * 4, count, srcElem);
   }
 
-  /** Copies `count` elements of src from `srcElem` into a buffer of its own at byte `dstByte` (in encoder order): staging copies. */
+  /** Copies `count` elements of src from `srcElem` into a buffer at byte `dstByte` (in encoder order): tensor copies, read-backs, staging. */
   copyToBuffer(src: Tensor, dst: GPUBuffer, dstByte: number, count = src.size, srcElem = 0): void {
     if (srcElem < 0 || srcElem + count > src.size) throw new ShapeError(src.name, `copy of ${count} elements out of range`);
-    src.assertAlive();
     this.endPass();
     if (count > 0) this.getEncoder().copyBufferToBuffer(src.buffer, src.byteOffset + srcElem * 4, dst, dstByte, count * 4);
   }
@@ -416,8 +414,7 @@ export class GpuContext {
     if (start < 0 || start + count > t.size) throw new ShapeError(t.name, `read [${start}, ${start + count}) out of range ${t.size}`);
     const bytes = count * 4;
     const staging = this.acquire(bytes, READ_USAGE, `${t.name}:readback`);
-    this.endPass();
-    if (bytes > 0) this.getEncoder().copyBufferToBuffer(t.buffer, t.byteOffset + start * 4, staging.buffer, 0, bytes);
+    this.copyToBuffer(t, staging.buffer, 0, count, start);
     this.flush();
     try {
       await Promise.race([
