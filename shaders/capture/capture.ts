@@ -375,6 +375,9 @@ export class Capture {
     // (from the context's shared pool), mapped once that submit is made.
     const unsubmit = this.readback === 'submit' ? ctx.onSubmit(() => this.submitted()) : () => undefined;
     const unflush = ctx.onFlush(() => {
+      // A flush from inside dispatchJobs (the uniform ring full at its dispatch) finds the passes being
+      // dispatched not yet encoded: sealing then would copy out (and release) outputs not yet written.
+      if (this.dispatching) return;
       this.dispatchJobs();
       this.seal();
     });
@@ -391,8 +394,16 @@ export class Capture {
     this.jobs = []; // first: a dispatch that fills the uniform ring flushes, and so calls this again
     this.jobsSite = null;
     if (this.disposed || this.ctx.lost) return;
-    dispatchFused(this.ctx, jobs);
+    this.dispatching = true;
+    try {
+      dispatchFused(this.ctx, jobs);
+    } finally {
+      this.dispatching = false;
+    }
   }
+
+  /** True while dispatchJobs encodes (see the flush hook). */
+  private dispatching = false;
 
   /** Records enqueued and not yet collected (those already read back in the background included). */
   get size(): number {

@@ -176,6 +176,8 @@ export class GpuContext {
   private readonly dispatchListeners = new Set<(info: DispatchInfo) => void>();
   private readonly submitListeners = new Set<() => void>();
   private readonly flushListeners = new Set<() => void>();
+  /** True while the flush listeners run (a flush they cause, e.g. a full uniform ring, only submits). */
+  private flushing = false;
   private readonly counters: MemoryCounters = {
     liveTensors: 0,
     liveBytes: 0,
@@ -541,9 +543,10 @@ export class GpuContext {
   /**
    * Called at the start of every flush, before the recorded work is submitted (with or without an
    * open encoder): the last point to encode work that reads buffers released since the last submit
-   * (they return to the pool only after it). Work a listener encodes goes into this submit. A
-   * listener that throws does not stop the submit; its error is rethrown after it. Returns an
-   * unsubscribe function.
+   * (they return to the pool only after it). Work a listener encodes goes into this submit (a flush
+   * that work causes, a full uniform ring, submits without calling the listeners again). A listener
+   * that throws does not stop the submit; its error is rethrown after it. Returns an unsubscribe
+   * function.
    */
   onFlush(listener: () => void): () => void {
     this.flushListeners.add(listener);
@@ -667,13 +670,25 @@ export class GpuContext {
 
   /** Submits all recorded work and recycles buffers released meanwhile. */
   flush(): void {
+    if (this.flushing) {
+      // A listener's own work filled the uniform ring: submit what is recorded so far and let the
+      // listeners of the flush under way go on (run again here, one would act on half-encoded work:
+      // Capture would copy out outputs its dispatch has not yet written).
+      this.submit();
+      return;
+    }
     let failed: { error: unknown } | null = null;
-    for (const l of this.flushListeners) {
-      try {
-        l();
-      } catch (error) {
-        failed ??= { error };
+    this.flushing = true;
+    try {
+      for (const l of this.flushListeners) {
+        try {
+          l();
+        } catch (error) {
+          failed ??= { error };
+        }
       }
+    } finally {
+      this.flushing = false;
     }
     this.submit();
     if (failed) throw failed.error;

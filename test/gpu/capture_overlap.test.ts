@@ -7,11 +7,12 @@ import { Capture, type CaptureOptions, type CaptureRecord, type Quantity } from 
 import { combineTaps } from '../../shaders/capture/dump.js';
 import { GpuValidationError, ShapeError } from '../../shaders/errors.js';
 import type { StagingBuffer } from '../../shaders/gpu/staging.js';
-import { GpuModel, ModelState, forward, type TapPoint } from '../../shaders/model/model.js';
+import { GpuModel, ModelState, forward, type Tap, type TapPoint } from '../../shaders/model/model.js';
 import { parseConfig, type ModelConfig } from '../../shaders/model/config.js';
 import { randomWeights } from '../../shaders/model/weights.js';
 import type { GpuContext } from '../../shaders/gpu/context.js';
 import type { Tensor } from '../../shaders/gpu/tensor.js';
+import { add } from '../../shaders/ops/elementwise.js';
 import { checkLeaks, getContext } from './gpu.js';
 import { VARIANTS, tokens } from './variants.js';
 
@@ -25,20 +26,52 @@ const CONFIG = { ...(VARIANTS['regla'] as Record<string, unknown>), num_hidden_l
 const LONG = 2100;
 
 /**
+ * Fills the context's uniform ring exactly (dispatches of one slot each): the next dispatch with
+ * parameters flushes first. Measures the ring's slots as the dispatches between two ring-full submits.
+ */
+function fillRing(ctx: GpuContext): void {
+  const x = ctx.tensor([4], 'f32', 'ring.x');
+  ctx.zero(x);
+  let submits = 0;
+  const off = ctx.onSubmit(() => submits++);
+  const one = (): void => add(ctx, x, x).dispose();
+  try {
+    while (submits === 0) one();
+    let slots = 0;
+    for (; submits === 1; slots++) one();
+    for (let i = 1; i < slots; i++) one(); // the dispatch that flushed holds slot 0
+  } finally {
+    off();
+    x.dispose();
+  }
+}
+
+/** Where the test fills the uniform ring: right before Capture dispatches a layer's planned passes. */
+type RingAt = 'flush' | 'site';
+
+/**
  * A prefill of LONG tokens, three decode steps, then a prefill of 40 more; one collect at the end.
  * `flushAt`: the context also submits right after that point's tap (a submit between gate.a and gate.c).
+ * `ringAt`: the uniform ring is full when Capture dispatches layer 0's passes: 'flush' at the flush
+ * ending the prefill's layer 0 (filled after its last tap), 'site' at the first tap of layer 1 in the
+ * first decode step (filled before Capture sees it).
  */
-async function run(ctx: GpuContext, c: ModelConfig, model: GpuModel, o: CaptureOptions, flushAt?: TapPoint): Promise<{ recs: CaptureRecord[]; early: number }> {
+async function run(ctx: GpuContext, c: ModelConfig, model: GpuModel, o: CaptureOptions, flushAt?: TapPoint, ringAt?: RingAt): Promise<{ recs: CaptureRecord[]; early: number }> {
   const st = new ModelState(ctx, c);
   const capture = new Capture(ctx, o);
-  const tap = combineTaps(capture.tap, (point) => {
+  let block = 0;
+  const filler: Tap = (point, _t, site) => {
+    if ((ringAt === 'flush' && block === 0 && point === 'attn.y' && site.layer === 0) || (ringAt === 'site' && block === 1 && point === 'hidden' && site.layer === 1)) fillRing(ctx);
+  };
+  const tap = combineTaps(filler, capture.tap, (point) => {
     if (point === flushAt) ctx.flush();
   });
   const blocks = [tokens(LONG, c.vocabSize), [3], [5], [7], tokens(40, c.vocabSize, 2)];
   try {
     let early = 0;
-    for (const [i, block] of blocks.entries()) {
-      const ids = ctx.upload(Uint32Array.from(block), [block.length], 'ids');
+    for (const [i, ids0] of blocks.entries()) {
+      block = i;
+      const ids = ctx.upload(Uint32Array.from(ids0), [ids0.length], 'ids');
       try {
         const logits = forward(model, st, ids, { logits: i === 0 ? 'last' : 'all', tap });
         await ctx.read(logits); // what a session does: the GPU runs while the records are built
@@ -56,23 +89,27 @@ async function run(ctx: GpuContext, c: ModelConfig, model: GpuModel, o: CaptureO
 }
 
 describe('Capture read-back modes', () => {
-  const cases: Array<[string, Omit<CaptureOptions, 'readback'>, TapPoint?]> = [
+  const cases: Array<[string, Omit<CaptureOptions, 'readback'>, (TapPoint | undefined)?, RingAt?]> = [
     ['every quantity', { quantities: ALL, topk: 4 }],
     ['every quantity, a submit between gate.a and gate.c', { quantities: ALL }, 'gate.a'],
     ['token range, heads and layers filters', { quantities: ALL, tokens: { lo: 100, hi: 2120 }, heads: [1], layers: [0, 2], bins: 16 }],
     // One staging buffer: groups that find it lent wait, join later ones, or are read at collect().
     ['every quantity, staging capped at one buffer', { quantities: ALL, stagingBytes: 1 << 20 }],
     ['every quantity, no staging room (all read at collect())', { quantities: ALL, stagingBytes: 0 }],
+    // The flush that a full ring forces from inside Capture's own dispatch must not seal (copy out
+    // and release) the outputs that dispatch has yet to write.
+    ['every quantity, the uniform ring full at the flush that dispatches a layer\'s passes', { quantities: ALL }, undefined, 'flush'],
+    ['every quantity, the uniform ring full when the next layer\'s first tap dispatches them', { quantities: ALL }, undefined, 'site'],
   ];
-  for (const [name, o, flushAt] of cases) {
+  for (const [name, o, flushAt, ringAt] of cases) {
     it(`${name}: the same records, in the same order, as one read-back at collect()`, async () => {
       const ctx = await getContext();
       const c = parseConfig(CONFIG);
       const model = await GpuModel.upload(ctx, c, randomWeights(c, { seed: 11, gateBias: 1 }));
       try {
-        const off = await run(ctx, c, model, { ...o, readback: 'collect' }, flushAt);
-        const on = await run(ctx, c, model, o, flushAt); // the default: 'submit'
-        const atLogits = await run(ctx, c, model, { ...o, readback: 'logits' }, flushAt);
+        const off = await run(ctx, c, model, { ...o, readback: 'collect' }, flushAt, ringAt);
+        const on = await run(ctx, c, model, o, flushAt, ringAt); // the default: 'submit'
+        const atLogits = await run(ctx, c, model, { ...o, readback: 'logits' }, flushAt, ringAt);
         expect(off.early).toBe(0);
         // The prefill's per-layer submits sealed its earlier layers before collect() (when there is room).
         if (o.stagingBytes === 0) expect(on.early).toBe(0);

@@ -81,4 +81,33 @@ describe('GpuContext.onFlush', () => {
     offS();
     [x, one, out as unknown as typeof x].forEach((t) => t.dispose());
   });
+
+  it('a flush caused by a listener\'s own work (the uniform ring full) submits without calling the listeners again', async () => {
+    const ctx = await getContext();
+    const n = 64;
+    const steps = 1100; // more dispatches than the ring's 1024 uniform slots of one submit
+    const one = ctx.upload(new Float32Array(n).fill(1), [n], 'one');
+    let acc = ctx.upload(new Float32Array(n), [n], 'acc');
+    let calls = 0;
+    let seenAtSubmit: number[] = [];
+    const offS = ctx.onSubmit(() => seenAtSubmit.push(calls));
+    const off = ctx.onFlush(() => {
+      calls++;
+      if (calls > 1) return;
+      for (let i = 0; i < steps; i++) {
+        const next = add(ctx, acc, one);
+        acc.dispose();
+        acc = next;
+      }
+    });
+    ctx.flush();
+    off();
+    offS();
+    expect(calls, 'the listener ran once').toBe(1);
+    expect(seenAtSubmit.length, 'the full ring submitted once inside the listener, then the flush itself').toBe(2);
+    seenAtSubmit = [];
+    expect(Array.from(await ctx.readF32(acc))).toEqual(new Array(n).fill(steps));
+    acc.dispose();
+    one.dispose();
+  });
 });
