@@ -191,7 +191,29 @@ describe.skipIf(skipBrowser)('the guided tour in Chromium through the web host',
   it('GLA on the same text shows the same step beside ReGLA, its values its own captured ones', async () => {
     await page.selectOption('[data-testid=tour-compare-model]', 'sample:gla');
     await page.click('[data-testid=tour-compare-go]');
-    await page.waitForSelector('[data-testid=tour-values-compare] .tour-strip', { timeout: 2 * RUN_MS });
+    // The compare run ends done or in error (its message and the page's log then say why), never silently.
+    const ended = await page
+      .waitForFunction(
+        () => {
+        type S = { tourCompare: string | null; runs: Record<string, { status: string; error: string | null }> };
+        const st = (window as unknown as { __regla: { store: { getState(): S } } }).__regla.store.getState();
+        const r = st.tourCompare ? st.runs[st.tourCompare] : undefined;
+        return r && ['done', 'error', 'cancelled'].includes(r.status) ? `${r.status}${r.error ? `: ${r.error}` : ''}` : null;
+      },
+        undefined,
+        { timeout: 2 * RUN_MS - 30_000, polling: 250 },
+      )
+      .catch(async (e: unknown) => {
+        const state = await page.evaluate(() => {
+          type S = { tourCompare: string | null; notices: Array<{ kind: string; text: string }>; runs: Record<string, { status: string; error: string | null }> };
+          const st = (window as unknown as { __regla: { store: { getState(): S } } }).__regla.store.getState();
+          const runs = Object.entries(st.runs).map(([id, r]) => ({ id, status: r.status, error: r.error, compare: id === st.tourCompare }));
+          return JSON.stringify({ runs, notices: st.notices });
+        });
+        throw new Error(`the compare run did not end: ${state}\n${log.join('\n')}`, { cause: e });
+      });
+    expect(await ended.jsonValue(), log.join('\n')).toBe('done');
+    await page.waitForSelector('[data-testid=tour-values-compare] .tour-strip', { timeout: 30_000 });
     expect(await page.locator('[data-testid=tour-misaligned]').count(), 'the same tokens at every position').toBe(0);
     const base = await shown(page, 'tour-values');
     expect(base.run).toBe(runId);
