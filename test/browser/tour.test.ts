@@ -190,22 +190,25 @@ describe.skipIf(skipBrowser)('the guided tour in Chromium through the web host',
 
   it('GLA on the same text shows the same step beside ReGLA, its values its own captured ones', async () => {
     await page.selectOption('[data-testid=tour-compare-model]', 'sample:gla');
+    type S = { tourCompare: string | null; notices: Array<{ id: number; kind: string; text: string }>; runs: Record<string, { status: string; error: string | null }> };
+    const lastNotice = await page.evaluate(() => Math.max(0, ...(window as unknown as { __regla: { store: { getState(): S } } }).__regla.store.getState().notices.map((n) => n.id)));
     await page.click('[data-testid=tour-compare-go]');
-    // The compare run ends done or in error (its message and the page's log then say why), never silently.
+    // The compare run ends done, or the test says at once why not (the run's error, an error notice:
+    // a model that failed to load) with the page's log, never by waiting out its timeout.
     const ended = await page
       .waitForFunction(
-        () => {
-        type S = { tourCompare: string | null; runs: Record<string, { status: string; error: string | null }> };
-        const st = (window as unknown as { __regla: { store: { getState(): S } } }).__regla.store.getState();
-        const r = st.tourCompare ? st.runs[st.tourCompare] : undefined;
-        return r && ['done', 'error', 'cancelled'].includes(r.status) ? `${r.status}${r.error ? `: ${r.error}` : ''}` : null;
-      },
-        undefined,
+        (after) => {
+          const st = (window as unknown as { __regla: { store: { getState(): S } } }).__regla.store.getState();
+          const r = st.tourCompare ? st.runs[st.tourCompare] : undefined;
+          if (r && ['done', 'error', 'cancelled'].includes(r.status)) return `${r.status}${r.error ? `: ${r.error}` : ''}`;
+          const notice = st.notices.find((n) => n.id > after && n.kind === 'error');
+          return notice ? `notice: ${notice.text}` : null;
+        },
+        lastNotice,
         { timeout: 2 * RUN_MS - 30_000, polling: 250 },
       )
       .catch(async (e: unknown) => {
         const state = await page.evaluate(() => {
-          type S = { tourCompare: string | null; notices: Array<{ kind: string; text: string }>; runs: Record<string, { status: string; error: string | null }> };
           const st = (window as unknown as { __regla: { store: { getState(): S } } }).__regla.store.getState();
           const runs = Object.entries(st.runs).map(([id, r]) => ({ id, status: r.status, error: r.error, compare: id === st.tourCompare }));
           return JSON.stringify({ runs, notices: st.notices });
