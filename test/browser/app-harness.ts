@@ -13,7 +13,11 @@ import { serveApp, type WebHost } from '../../scripts/web.mjs';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-results');
-const ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--no-first-run'];
+// --disable-gpu-watchdog: SwiftShader compiles a pipeline on the GPU process's main thread (the
+// fused capture kernel: 2.0-2.7 s each through its Vulkan driver in Node on a loaded 2-core machine)
+// and a compile slowed further by CI running lavapipe tests beside it could outlast
+// the watchdog, which would kill the GPU process (a lost device) for no fault of the app.
+const ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-gpu-watchdog', '--no-sandbox', '--disable-background-networking', '--no-first-run'];
 /** Skip the browser suites only where Chromium is absent outside CI. */
 export const skipBrowser = !existsSync(CHROMIUM) && !process.env['CI'];
 /** Generation + analysis of a few tokens on SwiftShader takes tens of seconds. */
