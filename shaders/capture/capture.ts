@@ -391,7 +391,7 @@ export class Capture {
   private dispatchJobs(): void {
     if (this.jobs.length === 0) return;
     const jobs = this.jobs;
-    this.jobs = []; // first: a dispatch that fills the uniform ring flushes, and so calls this again
+    this.jobs = [];
     this.jobsSite = null;
     if (this.disposed || this.ctx.lost) return;
     this.dispatching = true;
