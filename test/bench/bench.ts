@@ -810,7 +810,14 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
       return [key, { crossoverPrefill: crossover(rs, 'regla', 'softmax', 'prefill'), speedupLongest: at(rs, 'softmax') / at(rs, 'regla') }];
     }),
   ) as Record<'totalMs' | 'layerMs' | 'coreMs', { crossoverPrefill: number | null; speedupLongest: number }>;
-  Object.assign(out, { gpuParts: { rows: byPart, ...gpuParts } });
+  // What the mixer can do at most for the whole model: the softmax model's GPU time over ReGLA's
+  // without its mixer core (projections, MLP, norms, embedding, head: the work both models share,
+  // plus ReGLA's own projections) — the whole-model speedup if ReGLA's token mixer cost nothing.
+  const partAt = (v: string): (typeof byPart)[number] | undefined => byPart.find((b) => b.variant === v && b.T === longest);
+  const rg = partAt('regla');
+  const sm = partAt('softmax');
+  const freeMixerCeiling = rg && sm ? sm.totalMs / (rg.totalMs - rg.coreMs) : NaN;
+  Object.assign(out, { gpuParts: { rows: byPart, ...gpuParts, freeMixerCeiling } });
   console.log(
     `GPU ms by part (per-op profiler; model total / attention layers / mixer core): ` +
       byPart.map((b) => `${b.variant[0]}${b.T} ${b.totalMs.toFixed(2)}/${b.layerMs.toFixed(2)}/${b.coreMs.toFixed(2)}`).join(', '),
@@ -819,6 +826,10 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
     const g = gpuParts[key];
     console.log(`ReGLA vs softmax attention, GPU time of the ${what}: crossover ${tokens(g.crossoverPrefill)} tokens; at T=${longest} ${g.speedupLongest.toFixed(2)}× faster`);
   }
+  console.log(
+    `ReGLA vs softmax attention at T=${longest}, whole model, if ReGLA's mixer core cost nothing: ${freeMixerCeiling.toFixed(2)}× ` +
+      `(softmax model ${sm?.totalMs.toFixed(1)} ms / ReGLA without its core ${rg ? (rg.totalMs - rg.coreMs).toFixed(1) : '?'} ms of GPU time)`,
+  );
 
   // (3) Other widths, where attention is a larger share of the model: the bundled sample models'
   // shape (4 layers, hidden 128, 2 heads, vocab 4096) and a 12-layer model of hidden 512. At 16K

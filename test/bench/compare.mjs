@@ -54,7 +54,11 @@ if (ours.targets) {
     `capture at T=${t.T}: default capture ${f(t.captureRatio)}× prefill time (target ≤ 1.15), per-op profiler ${f(t.perOpRatio)}×; ` +
       `ReGLA vs GLA: ${f(t.reglaVsGlaTime, 3)}× time (≤ 1.10), ${f(t.reglaVsGlaMemory, 3)}× peak memory (≤ 1.05); ` +
       `vs softmax attention: crossover prefill ${t.crossoverPrefill == null ? 'none' : f(t.crossoverPrefill, 0)} / decode ${t.crossoverDecode == null ? 'none' : f(t.crossoverDecode, 0)} tokens (≤ 2048), ` +
-      `${f(t.speedupLongest)}× faster prefill at T=${t.longest} (≥ 5 at 16K)`,
+      `${f(t.speedupLongest)}× faster prefill at T=${t.longest} (≥ 5 at 16K)` +
+      (t.gpuParts
+        ? `; GPU time at T=${t.longest}: attention layers ${f(t.gpuParts.layerMs.speedupLongest)}×, mixer core ${f(t.gpuParts.coreMs.speedupLongest)}×, ` +
+          `whole model with a free mixer core ${f(t.gpuParts.freeMixerCeiling)}×`
+        : ''),
   );
 }
 console.log(lines.join('\n'));
