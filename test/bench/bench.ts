@@ -813,10 +813,9 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   // What the mixer can do at most for the whole model: the softmax model's GPU time over ReGLA's
   // without its mixer core (projections, MLP, norms, embedding, head: the work both models share,
   // plus ReGLA's own projections) — the whole-model speedup if ReGLA's token mixer cost nothing.
-  const partAt = (v: string): (typeof byPart)[number] | undefined => byPart.find((b) => b.variant === v && b.T === longest);
-  const rg = partAt('regla');
-  const sm = partAt('softmax');
-  const freeMixerCeiling = rg && sm ? sm.totalMs / (rg.totalMs - rg.coreMs) : NaN;
+  const softmaxTotal = at(asRows('totalMs'), 'softmax');
+  const reglaWithoutCore = at(asRows('totalMs'), 'regla') - at(asRows('coreMs'), 'regla');
+  const freeMixerCeiling = softmaxTotal / reglaWithoutCore;
   Object.assign(out, { gpuParts: { rows: byPart, ...gpuParts, freeMixerCeiling } });
   console.log(
     `GPU ms by part (per-op profiler; model total / attention layers / mixer core): ` +
@@ -828,7 +827,7 @@ async function benchTargets(ctx: GpuContext): Promise<void> {
   }
   console.log(
     `ReGLA vs softmax attention at T=${longest}, whole model, if ReGLA's mixer core cost nothing: ${freeMixerCeiling.toFixed(2)}× ` +
-      `(softmax model ${sm?.totalMs.toFixed(1)} ms / ReGLA without its core ${rg ? (rg.totalMs - rg.coreMs).toFixed(1) : '?'} ms of GPU time)`,
+      `(softmax model ${softmaxTotal.toFixed(1)} ms / ReGLA without its core ${reglaWithoutCore.toFixed(1)} ms of GPU time)`,
   );
 
   // (3) Other widths, where attention is a larger share of the model: the bundled sample models'
